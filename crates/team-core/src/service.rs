@@ -1,0 +1,1172 @@
+//! The application service: every use case of the API, written against the ports.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::{TeamError, TeamResult};
+use crate::ids::{
+    AccountId, Comment, Justification, PermissionSetArn, PolicyId, RequestId, TicketNo, UserId,
+};
+use crate::org::{Account, Group, OrgUnit, PermissionSet, User};
+use crate::policy::{
+    ApproverPolicy, ApproverPolicyInput, Eligibility, EligibilityPolicy, EligibilityPolicyInput,
+    Settings, approvers_for, evaluate_eligibility, is_approver, principals_of,
+};
+use crate::ports::{
+    AccessProvisioner, ActivityEvent, Channel, Clock, Directory, IdGenerator, Notification,
+    Notifier, Organization, Page, PolicyStore, RequestQuery, RequestStore, Scheduler,
+    SessionActivity, Workflow, WorkflowKind,
+};
+use crate::request::{
+    AccessRequest, AccountRef, Action, Actor, Closure, Decision, EventKind, Outcome,
+    PermissionSetRef, RequestEvent, Status, UserRef,
+};
+
+/// Start times may lie this far in the past (clock skew, slow forms).
+pub const START_GRACE: time::Duration = time::Duration::seconds(60);
+/// Start times may lie at most this far ahead.
+pub const MAX_START_AHEAD: time::Duration = time::Duration::days(90);
+/// Largest page a list call returns.
+pub const MAX_PAGE: usize = 200;
+
+/// Every port the service uses.
+#[derive(Clone)]
+pub struct Ports {
+    /// Requests, events, leases.
+    pub requests: Arc<dyn RequestStore>,
+    /// Settings and policies.
+    pub policies: Arc<dyn PolicyStore>,
+    /// Users and groups.
+    pub directory: Arc<dyn Directory>,
+    /// Accounts, OUs, permission sets.
+    pub organization: Arc<dyn Organization>,
+    /// Account assignments.
+    pub provisioner: Arc<dyn AccessProvisioner>,
+    /// The state machines.
+    pub workflow: Arc<dyn Workflow>,
+    /// End-of-session timers.
+    pub scheduler: Arc<dyn Scheduler>,
+    /// Notifications.
+    pub notifier: Arc<dyn Notifier>,
+    /// Session activity.
+    pub activity: Arc<dyn SessionActivity>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Ids.
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+/// How the grant and revoke steps wait for Identity Center.
+#[derive(Debug, Clone, Copy)]
+pub struct PollPolicy {
+    /// First wait between polls; doubles up to `max_interval`.
+    pub interval: Duration,
+    /// Longest wait between polls.
+    pub max_interval: Duration,
+    /// Polls before giving up with a retryable error (the workflow retries the step).
+    pub max_polls: u32,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        PollPolicy {
+            interval: Duration::from_millis(500),
+            max_interval: Duration::from_secs(5),
+            max_polls: 20,
+        }
+    }
+}
+
+/// The verified identity of a caller: the Identity Center user id from the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Identity Center user id (`sub`).
+    pub user_id: UserId,
+}
+
+/// The roles a user has in TEAM.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Roles {
+    /// May request access (every user).
+    pub requester: bool,
+    /// Named by an approver policy.
+    pub approver: bool,
+    /// Member of the admin group.
+    pub admin: bool,
+    /// Member of the auditor group.
+    pub auditor: bool,
+}
+
+/// A caller with their directory entry, groups and roles.
+#[derive(Debug, Clone)]
+pub struct CallerContext {
+    /// The user.
+    pub user: User,
+    /// Their groups.
+    pub groups: Vec<Group>,
+    /// Member of the admin group.
+    pub admin: bool,
+    /// Member of the auditor group.
+    pub auditor: bool,
+    /// Settings at the time of the call.
+    pub settings: Settings,
+}
+
+impl CallerContext {
+    fn user_ref(&self) -> UserRef {
+        user_ref(&self.user)
+    }
+
+    fn require_admin(&self) -> TeamResult<()> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(TeamError::Forbidden(format!(
+                "only members of the TEAM admin group '{}' may do this",
+                self.settings.admin_group
+            )))
+        }
+    }
+
+    fn require_auditor(&self) -> TeamResult<()> {
+        if self.auditor {
+            Ok(())
+        } else {
+            Err(TeamError::Forbidden(format!(
+                "only members of the TEAM auditor group '{}' may do this",
+                self.settings.auditor_group
+            )))
+        }
+    }
+
+    fn can_see(&self, request: &AccessRequest) -> bool {
+        request.requester.user_id == self.user.id
+            || request.approvers.iter().any(|a| a.user_id == self.user.id)
+            || self.admin
+            || self.auditor
+    }
+}
+
+fn user_ref(user: &User) -> UserRef {
+    UserRef {
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+    }
+}
+
+/// `GET /api/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// The user.
+    pub user: User,
+    /// Their groups.
+    pub groups: Vec<Group>,
+    /// Their roles.
+    pub roles: Roles,
+}
+
+/// `POST /api/requests` body. Fields are checked one by one so each error names its field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewRequest {
+    /// Account id.
+    pub account_id: String,
+    /// Permission set ARN.
+    pub permission_set_arn: String,
+    /// RFC 3339 start; now when absent.
+    #[serde(default)]
+    pub start_time: Option<String>,
+    /// Session length in minutes.
+    pub duration_minutes: i64,
+    /// Why.
+    pub justification: String,
+    /// Ticket reference.
+    #[serde(default)]
+    pub ticket_no: Option<String>,
+}
+
+/// Which list of requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ListScope {
+    /// My requests.
+    Mine,
+    /// Requests waiting for my decision.
+    Approvable,
+    /// Requests I decided.
+    Decided,
+    /// Every request (admins and auditors).
+    All,
+}
+
+/// Filters of the audit listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Sessions ending after this.
+    pub from: Option<OffsetDateTime>,
+    /// Sessions starting before this.
+    pub to: Option<OffsetDateTime>,
+    /// Statuses (empty: all).
+    pub statuses: Vec<Status>,
+    /// Account.
+    pub account: Option<AccountId>,
+    /// Requester (user id or user name).
+    pub requester: Option<String>,
+}
+
+/// The TEAM-rs application.
+#[derive(Clone)]
+pub struct Team {
+    pub(crate) ports: Ports,
+    pub(crate) poll: PollPolicy,
+}
+
+impl Team {
+    /// Wires the service.
+    pub fn new(ports: Ports) -> Team {
+        Team {
+            ports,
+            poll: PollPolicy::default(),
+        }
+    }
+
+    /// Changes how Identity Center operations are polled.
+    pub fn with_poll_policy(mut self, poll: PollPolicy) -> Team {
+        self.poll = poll;
+        self
+    }
+
+    /// The ports (adapters call through them directly, e.g. for local-only endpoints).
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    pub(crate) fn now(&self) -> OffsetDateTime {
+        self.ports.clock.now()
+    }
+
+    /// Resolves the caller's directory entry, groups and roles.
+    pub async fn context(&self, caller: &Caller) -> TeamResult<CallerContext> {
+        let user = self
+            .ports
+            .directory
+            .user(&caller.user_id)
+            .await?
+            .ok_or_else(|| {
+                TeamError::Forbidden(format!(
+                    "user {} is not in the Identity Center directory",
+                    caller.user_id
+                ))
+            })?;
+        let groups = self.ports.directory.groups_of(&user.id).await?;
+        let settings = self.ports.policies.settings().await?;
+        Ok(CallerContext {
+            admin: groups.iter().any(|g| g.name == settings.admin_group),
+            auditor: groups.iter().any(|g| g.name == settings.auditor_group),
+            user,
+            groups,
+            settings,
+        })
+    }
+
+    /// `GET /api/me`.
+    pub async fn me(&self, caller: &Caller) -> TeamResult<Me> {
+        let ctx = self.context(caller).await?;
+        let group_ids: Vec<_> = ctx.groups.iter().map(|g| g.id.clone()).collect();
+        // Only this call needs every approver policy; the others skip loading them.
+        let approver_policies = self.ports.policies.approver_policies().await?;
+        let roles = Roles {
+            requester: true,
+            approver: is_approver(&approver_policies, &ctx.user.id, &group_ids),
+            admin: ctx.admin,
+            auditor: ctx.auditor,
+        };
+        Ok(Me {
+            user: ctx.user,
+            groups: ctx.groups,
+            roles,
+        })
+    }
+
+    /// `GET /api/eligibility`.
+    pub async fn eligibility(&self, caller: &Caller) -> TeamResult<Eligibility> {
+        let ctx = self.context(caller).await?;
+        self.eligibility_of(&ctx).await
+    }
+
+    async fn eligibility_of(&self, ctx: &CallerContext) -> TeamResult<Eligibility> {
+        let group_ids: Vec<_> = ctx.groups.iter().map(|g| g.id.clone()).collect();
+        let principals = principals_of(&ctx.user.id, &group_ids);
+        let policies = self
+            .ports
+            .policies
+            .eligibility_policies_for(&principals)
+            .await?;
+        let tree = self.ports.organization.tree().await?;
+        let catalogue = self.ports.organization.permission_sets().await?;
+        Ok(evaluate_eligibility(
+            &tree,
+            &catalogue,
+            &policies,
+            &principals,
+            &ctx.settings,
+        ))
+    }
+
+    /// `POST /api/requests`: checks eligibility and limits, resolves approvers, stores the
+    /// request and starts its workflow.
+    pub async fn submit(&self, caller: &Caller, input: NewRequest) -> TeamResult<AccessRequest> {
+        let ctx = self.context(caller).await?;
+        let now = self.now();
+        let account_id = AccountId::parse(input.account_id.trim())?;
+        let ps_arn = PermissionSetArn::parse(input.permission_set_arn.trim())?;
+        let justification = Justification::parse(input.justification)?;
+        let ticket_no = match input.ticket_no.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) => Some(TicketNo::parse(t)?),
+        };
+        let start_time = match input.start_time.as_deref().map(str::trim) {
+            None | Some("") => now,
+            Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+                TeamError::validation(
+                    "startTime",
+                    "must be an RFC 3339 date-time such as 2026-01-31T09:00:00Z",
+                )
+            })?,
+        };
+        if start_time < now - START_GRACE {
+            return Err(TeamError::validation(
+                "startTime",
+                "must not be in the past",
+            ));
+        }
+        if start_time > now + MAX_START_AHEAD {
+            return Err(TeamError::validation(
+                "startTime",
+                "must be at most 90 days ahead",
+            ));
+        }
+
+        let eligibility = self.eligibility_of(&ctx).await?;
+        let account_name = eligibility
+            .accounts
+            .iter()
+            .find(|a| a.account_id == account_id)
+            .map(|a| a.account_name.clone());
+        let entitlement = eligibility.find(&account_id, &ps_arn).ok_or_else(|| {
+            TeamError::Forbidden(format!(
+                "you are not eligible for permission set {ps_arn} on account {account_id}; see GET /api/eligibility"
+            ))
+        })?;
+        let max = i64::from(entitlement.max_duration_minutes);
+        if input.duration_minutes < 1 || input.duration_minutes > max {
+            return Err(TeamError::validation(
+                "durationMinutes",
+                format!("must be between 1 and {max} minutes for this account and permission set"),
+            ));
+        }
+        let duration_minutes = u32::try_from(input.duration_minutes)
+            .map_err(|_| TeamError::validation("durationMinutes", "is out of range"))?;
+        if entitlement.ticket_required && ticket_no.is_none() {
+            return Err(TeamError::validation(
+                "ticketNo",
+                "is required for this account and permission set",
+            ));
+        }
+
+        let (approvers, approvals_required) = if entitlement.approval_required {
+            self.resolve_approvers(&ctx.user.id, &account_id, &ps_arn)
+                .await?
+        } else {
+            (Vec::new(), 0)
+        };
+
+        let id = RequestId::parse(self.ports.ids.new_id())?;
+        let mut request = AccessRequest {
+            id: id.clone(),
+            requester: ctx.user_ref(),
+            account: AccountRef {
+                id: account_id,
+                name: account_name.unwrap_or_default(),
+            },
+            permission_set: PermissionSetRef {
+                arn: ps_arn,
+                name: entitlement.permission_set_name.clone(),
+            },
+            start_time,
+            duration_minutes,
+            end_time: start_time + time::Duration::minutes(i64::from(duration_minutes)),
+            justification,
+            ticket_no,
+            status: Status::Pending,
+            approval_required: entitlement.approval_required,
+            approvals_required,
+            approvers,
+            decisions: Vec::new(),
+            closed: None,
+            error_reason: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            task_token: None,
+        };
+        if !request.approval_required {
+            request.apply(Action::Approve, Actor::System, now)?;
+        }
+        self.ports.requests.put(&request, None).await?;
+        tracing::info!(request_id = %id, requester = %request.requester.username, account = %request.account.id,
+            permission_set = %request.permission_set.name, status = %request.status, "request submitted");
+        self.record(
+            &request,
+            EventKind::Submitted,
+            Some(ctx.user_ref()),
+            format!(
+                "{} asked for {} on {} ({}) for {} minutes",
+                request.requester.username,
+                request.permission_set.name,
+                request.account.name,
+                request.account.id,
+                request.duration_minutes
+            ),
+        )
+        .await;
+        if !request.approval_required {
+            self.record(
+                &request,
+                EventKind::Approved,
+                None,
+                "approved automatically: no approval required".into(),
+            )
+            .await;
+        }
+
+        let approval_timeout = u64::from(ctx.settings.approval_expiry_hours) * 3600;
+        let input = serde_json::json!({
+            "requestId": id.as_str(),
+            "approvalRequired": request.approval_required,
+            "approvalTimeoutSeconds": approval_timeout,
+        });
+        if let Err(err) = self
+            .ports
+            .workflow
+            .start(WorkflowKind::AccessRequest, id.as_str(), input)
+            .await
+        {
+            tracing::error!(request_id = %id, error = %err, "workflow did not start");
+            let reason = format!("the workflow could not start: {err}");
+            let failed = self
+                .update(&id, |r, now| {
+                    r.apply(Action::Fail, Actor::System, now)?;
+                    r.error_reason = Some(reason.clone());
+                    Ok(())
+                })
+                .await?;
+            self.record(&failed, EventKind::Error, None, reason).await;
+            return Err(err);
+        }
+        Ok(request)
+    }
+
+    async fn resolve_approvers(
+        &self,
+        requester: &UserId,
+        account: &AccountId,
+        ps: &PermissionSetArn,
+    ) -> TeamResult<(Vec<UserRef>, u32)> {
+        let tree = self.ports.organization.tree().await?;
+        let policies = self.ports.policies.approver_policies().await?;
+        let set = approvers_for(&tree, &policies, account, ps);
+        let mut users: BTreeMap<UserId, UserRef> = BTreeMap::new();
+        for id in &set.users {
+            if let Some(u) = self.ports.directory.user(id).await? {
+                users.insert(u.id.clone(), user_ref(&u));
+            }
+        }
+        for group in &set.groups {
+            for u in self.ports.directory.members_of(group).await? {
+                users.insert(u.id.clone(), user_ref(&u));
+            }
+        }
+        users.remove(requester);
+        if users.is_empty() {
+            return Err(TeamError::validation(
+                "permissionSetArn",
+                "no approver other than you is configured for this account and permission set; ask a TEAM admin to add an approver policy",
+            ));
+        }
+        if users.len() < set.approvals_required as usize {
+            return Err(TeamError::validation(
+                "permissionSetArn",
+                format!(
+                    "{} approvals are required but only {} approver(s) other than you exist; ask a TEAM admin",
+                    set.approvals_required,
+                    users.len()
+                ),
+            ));
+        }
+        Ok((users.into_values().collect(), set.approvals_required))
+    }
+
+    /// Loads a request the caller may see (others get 404, so ids do not leak).
+    async fn visible(&self, ctx: &CallerContext, id: &RequestId) -> TeamResult<AccessRequest> {
+        match self.ports.requests.get(id).await? {
+            Some(r) if ctx.can_see(&r) => Ok(r),
+            _ => Err(TeamError::NotFound(format!("request {id} not found"))),
+        }
+    }
+
+    /// `GET /api/requests/{id}`.
+    pub async fn get(&self, caller: &Caller, id: &str) -> TeamResult<AccessRequest> {
+        let ctx = self.context(caller).await?;
+        let id = parse_request_id(id)?;
+        Ok(self.visible(&ctx, &id).await?.redacted())
+    }
+
+    /// `GET /api/requests/{id}/events`.
+    pub async fn events(&self, caller: &Caller, id: &str) -> TeamResult<Vec<RequestEvent>> {
+        let ctx = self.context(caller).await?;
+        let id = parse_request_id(id)?;
+        self.visible(&ctx, &id).await?;
+        self.ports.requests.events(&id).await
+    }
+
+    /// `GET /api/requests`.
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        scope: ListScope,
+        statuses: Vec<Status>,
+        limit: Option<usize>,
+        next_token: Option<String>,
+    ) -> TeamResult<Page<AccessRequest>> {
+        let ctx = self.context(caller).await?;
+        let mut query = RequestQuery {
+            statuses,
+            limit: page_size(limit),
+            next_token,
+            ..RequestQuery::default()
+        };
+        match scope {
+            ListScope::Mine => query.requester = Some(ctx.user.id.clone()),
+            ListScope::Approvable => {
+                query.approver = Some(ctx.user.id.clone());
+                if query.statuses.is_empty() {
+                    query.statuses = vec![Status::Pending];
+                }
+            }
+            ListScope::Decided => query.decided_by = Some(ctx.user.id.clone()),
+            ListScope::All => {
+                if !(ctx.admin || ctx.auditor) {
+                    return Err(TeamError::Forbidden(
+                        "only admins and auditors may list every request".into(),
+                    ));
+                }
+            }
+        }
+        let mut page = self.ports.requests.query(&query).await?;
+        if scope == ListScope::Approvable {
+            page.items.retain(|r| !r.decided_by(&ctx.user.id));
+        }
+        page.items = page
+            .items
+            .into_iter()
+            .map(AccessRequest::redacted)
+            .collect();
+        Ok(page)
+    }
+
+    /// `POST /api/requests/{id}/approve` and `/reject`.
+    pub async fn decide(
+        &self,
+        caller: &Caller,
+        id: &str,
+        outcome: Outcome,
+        comment: Option<String>,
+    ) -> TeamResult<AccessRequest> {
+        let ctx = self.context(caller).await?;
+        let id = parse_request_id(id)?;
+        let comment = parse_comment(comment, ctx.settings.comment_required)?;
+        let before = self.visible(&ctx, &id).await?;
+        let me = ctx.user_ref();
+        let updated = self
+            .update(&id, |r, now| {
+                if r.requester.user_id == me.user_id {
+                    return Err(TeamError::Forbidden(
+                        "you cannot approve or reject your own request".into(),
+                    ));
+                }
+                if !r.is_approver(&me.user_id) {
+                    return Err(TeamError::Forbidden(
+                        "you are not an approver of this request".into(),
+                    ));
+                }
+                if r.status != Status::Pending {
+                    return Err(TeamError::InvalidTransition(format!(
+                        "the request is '{}' and can no longer be decided",
+                        r.status
+                    )));
+                }
+                if r.decided_by(&me.user_id) {
+                    return Err(TeamError::InvalidTransition(
+                        "you already decided on this request".into(),
+                    ));
+                }
+                r.decisions.push(Decision {
+                    by: me.clone(),
+                    outcome,
+                    comment: comment.clone(),
+                    at: now,
+                });
+                match outcome {
+                    Outcome::Reject => {
+                        r.apply(Action::Reject, Actor::Approver, now)?;
+                    }
+                    Outcome::Approve if r.approvals() >= r.approvals_required as usize => {
+                        r.apply(Action::Approve, Actor::Approver, now)?;
+                    }
+                    Outcome::Approve => r.updated_at = now,
+                }
+                Ok(())
+            })
+            .await?;
+        let note = comment
+            .as_ref()
+            .map(|c| format!(": {c}"))
+            .unwrap_or_default();
+        let (kind, message) = match updated.status {
+            Status::Approved => (
+                EventKind::Approved,
+                format!("approved by {}{note}", me.username),
+            ),
+            Status::Rejected => (
+                EventKind::Rejected,
+                format!("rejected by {}{note}", me.username),
+            ),
+            _ => (
+                EventKind::ApprovalRecorded,
+                format!(
+                    "approval {} of {} recorded from {}{note}",
+                    updated.approvals(),
+                    updated.approvals_required,
+                    me.username
+                ),
+            ),
+        };
+        self.record(&updated, kind, Some(me), message).await;
+        if updated.status != before.status {
+            self.resume_after_decision(&updated).await;
+            self.notify(&updated, kind, vec![updated.requester.clone()])
+                .await;
+        }
+        Ok(updated.redacted())
+    }
+
+    /// Hands a decision to the waiting workflow. If the workflow has not stored its
+    /// token yet, its await step sees the decided status and resumes itself.
+    async fn resume_after_decision(&self, request: &AccessRequest) {
+        if let Some(token) = &request.task_token {
+            let output = serde_json::json!({ "outcome": request.status.as_str() });
+            if let Err(err) = self.ports.workflow.send_task_success(token, output).await {
+                tracing::warn!(request_id = %request.id, error = %err, "could not resume the workflow");
+            }
+        }
+    }
+
+    /// `POST /api/requests/{id}/cancel`: the requester withdraws a request before access starts.
+    pub async fn cancel(&self, caller: &Caller, id: &str) -> TeamResult<AccessRequest> {
+        let ctx = self.context(caller).await?;
+        let id = parse_request_id(id)?;
+        self.visible(&ctx, &id).await?;
+        let me = ctx.user_ref();
+        let updated = self
+            .update(&id, |r, now| {
+                if r.requester.user_id != me.user_id {
+                    return Err(TeamError::Forbidden(
+                        "only the requester may cancel a request".into(),
+                    ));
+                }
+                r.apply(Action::Cancel, Actor::Requester, now)?;
+                r.closed = Some(Closure {
+                    by: Some(me.clone()),
+                    comment: None,
+                    at: now,
+                });
+                Ok(())
+            })
+            .await?;
+        self.record(
+            &updated,
+            EventKind::Cancelled,
+            Some(me.clone()),
+            format!("cancelled by {}", me.username),
+        )
+        .await;
+        self.resume_after_decision(&updated).await;
+        self.notify(&updated, EventKind::Cancelled, updated.approvers.clone())
+            .await;
+        Ok(updated.redacted())
+    }
+
+    /// `POST /api/requests/{id}/revoke`: the requester ends their session early, or an
+    /// approver revokes it. Access is then removed by the revoke workflow.
+    pub async fn revoke(
+        &self,
+        caller: &Caller,
+        id: &str,
+        comment: Option<String>,
+    ) -> TeamResult<AccessRequest> {
+        let ctx = self.context(caller).await?;
+        let id = parse_request_id(id)?;
+        let current = self.visible(&ctx, &id).await?;
+        let me = ctx.user_ref();
+        let as_requester = current.requester.user_id == me.user_id;
+        if !as_requester && !current.is_approver(&me.user_id) {
+            return Err(TeamError::Forbidden(
+                "only the requester or an approver may end this session".into(),
+            ));
+        }
+        let comment = parse_comment(comment, ctx.settings.comment_required && !as_requester)?;
+        let mut was_active = false;
+        let updated = self
+            .update(&id, |r, now| {
+                was_active = r.status == Status::InProgress;
+                match (as_requester, r.status) {
+                    (true, Status::InProgress) => r.apply(Action::End, Actor::Requester, now)?,
+                    (true, _) => r.apply(Action::Cancel, Actor::Requester, now)?,
+                    (false, _) => r.apply(Action::Revoke, Actor::Approver, now)?,
+                };
+                r.closed = Some(Closure {
+                    by: Some(me.clone()),
+                    comment: comment.clone(),
+                    at: now,
+                });
+                Ok(())
+            })
+            .await?;
+        let note = comment
+            .as_ref()
+            .map(|c| format!(": {c}"))
+            .unwrap_or_default();
+        let kind = match updated.status {
+            Status::Ended => EventKind::Ended,
+            Status::Cancelled => EventKind::Cancelled,
+            _ => EventKind::Revoked,
+        };
+        let verb = match kind {
+            EventKind::Ended => "ended early",
+            EventKind::Cancelled => "cancelled",
+            _ => "revoked",
+        };
+        self.record(
+            &updated,
+            kind,
+            Some(me.clone()),
+            format!("{verb} by {}{note}", me.username),
+        )
+        .await;
+        if was_active {
+            // Start removal before dropping the end timer: if the start fails the timer still ends access.
+            self.ports
+                .workflow
+                .start(
+                    WorkflowKind::Revoke,
+                    &format!("revoke-{id}"),
+                    serde_json::json!({ "requestId": id.as_str() }),
+                )
+                .await?;
+            if let Err(err) = self.ports.scheduler.cancel_end(&id).await {
+                tracing::warn!(request_id = %id, error = %err, "end timer not cancelled; it will find the session ended");
+            }
+        }
+        let mut recipients = vec![updated.requester.clone()];
+        recipients.extend(updated.approvers.iter().cloned());
+        self.notify(&updated, kind, recipients).await;
+        Ok(updated.redacted())
+    }
+
+    /// `GET /api/audit/requests/{id}/activity` (auditors): what the user did during the session.
+    pub async fn activity(&self, caller: &Caller, id: &str) -> TeamResult<Vec<ActivityEvent>> {
+        let ctx = self.context(caller).await?;
+        ctx.require_auditor()?;
+        let id = parse_request_id(id)?;
+        let request = self.visible(&ctx, &id).await?;
+        self.ports.activity.activity(&request).await
+    }
+
+    /// `GET /api/audit/requests` (auditors).
+    pub async fn audit(
+        &self,
+        caller: &Caller,
+        filter: AuditFilter,
+        limit: Option<usize>,
+        next_token: Option<String>,
+    ) -> TeamResult<Page<AccessRequest>> {
+        let ctx = self.context(caller).await?;
+        ctx.require_auditor()?;
+        let requester = match filter.requester.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(name) => match self.ports.directory.user_by_username(name).await? {
+                Some(u) => Some(u.id),
+                None => Some(UserId::parse(name)?),
+            },
+        };
+        let query = RequestQuery {
+            requester,
+            statuses: filter.statuses,
+            account: filter.account,
+            active_after: filter.from,
+            active_before: filter.to,
+            limit: page_size(limit),
+            next_token,
+            ..RequestQuery::default()
+        };
+        let mut page = self.ports.requests.query(&query).await?;
+        page.items = page
+            .items
+            .into_iter()
+            .map(AccessRequest::redacted)
+            .collect();
+        Ok(page)
+    }
+
+    /// `GET /api/admin/settings`.
+    pub async fn settings(&self, caller: &Caller) -> TeamResult<Settings> {
+        let ctx = self.context(caller).await?;
+        ctx.require_admin()?;
+        Ok(ctx.settings)
+    }
+
+    /// `PUT /api/admin/settings`.
+    pub async fn put_settings(&self, caller: &Caller, settings: Settings) -> TeamResult<Settings> {
+        let ctx = self.context(caller).await?;
+        ctx.require_admin()?;
+        settings.validate()?;
+        self.ports.policies.put_settings(&settings).await?;
+        tracing::info!(admin = %ctx.user.username, "settings changed");
+        Ok(settings)
+    }
+
+    /// `GET /api/admin/eligibility-policies`.
+    pub async fn eligibility_policies(
+        &self,
+        caller: &Caller,
+    ) -> TeamResult<Vec<EligibilityPolicy>> {
+        self.context(caller).await?.require_admin()?;
+        self.ports.policies.eligibility_policies().await
+    }
+
+    /// `GET /api/admin/eligibility-policies/{id}`.
+    pub async fn eligibility_policy(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> TeamResult<EligibilityPolicy> {
+        self.context(caller).await?.require_admin()?;
+        let id = parse_policy_id(id)?;
+        self.ports
+            .policies
+            .eligibility_policy(&id)
+            .await?
+            .ok_or_else(|| TeamError::NotFound(format!("eligibility policy {id} not found")))
+    }
+
+    /// `POST` (id `None`) or `PUT` an eligibility policy.
+    pub async fn put_eligibility_policy(
+        &self,
+        caller: &Caller,
+        id: Option<&str>,
+        spec: EligibilityPolicyInput,
+    ) -> TeamResult<EligibilityPolicy> {
+        let ctx = self.context(caller).await?;
+        ctx.require_admin()?;
+        let tree = self.ports.organization.tree().await?;
+        let catalogue = self.ports.organization.permission_sets().await?;
+        spec.validate(&tree, &catalogue)?;
+        let id = match id {
+            Some(id) => {
+                let id = parse_policy_id(id)?;
+                if self.ports.policies.eligibility_policy(&id).await?.is_none() {
+                    return Err(TeamError::NotFound(format!(
+                        "eligibility policy {id} not found"
+                    )));
+                }
+                id
+            }
+            None => PolicyId::parse(self.ports.ids.new_id())?,
+        };
+        let policy = EligibilityPolicy {
+            id,
+            spec,
+            updated_at: self.now(),
+        };
+        self.ports.policies.put_eligibility_policy(&policy).await?;
+        tracing::info!(admin = %ctx.user.username, policy_id = %policy.id, "eligibility policy saved");
+        Ok(policy)
+    }
+
+    /// `DELETE /api/admin/eligibility-policies/{id}`.
+    pub async fn delete_eligibility_policy(&self, caller: &Caller, id: &str) -> TeamResult<()> {
+        self.context(caller).await?.require_admin()?;
+        let id = parse_policy_id(id)?;
+        if self.ports.policies.delete_eligibility_policy(&id).await? {
+            Ok(())
+        } else {
+            Err(TeamError::NotFound(format!(
+                "eligibility policy {id} not found"
+            )))
+        }
+    }
+
+    /// `GET /api/admin/approver-policies`.
+    pub async fn approver_policies(&self, caller: &Caller) -> TeamResult<Vec<ApproverPolicy>> {
+        self.context(caller).await?.require_admin()?;
+        self.ports.policies.approver_policies().await
+    }
+
+    /// `GET /api/admin/approver-policies/{id}`.
+    pub async fn approver_policy(&self, caller: &Caller, id: &str) -> TeamResult<ApproverPolicy> {
+        self.context(caller).await?.require_admin()?;
+        let id = parse_policy_id(id)?;
+        self.ports
+            .policies
+            .approver_policy(&id)
+            .await?
+            .ok_or_else(|| TeamError::NotFound(format!("approver policy {id} not found")))
+    }
+
+    /// `POST` (id `None`) or `PUT` an approver policy.
+    pub async fn put_approver_policy(
+        &self,
+        caller: &Caller,
+        id: Option<&str>,
+        spec: ApproverPolicyInput,
+    ) -> TeamResult<ApproverPolicy> {
+        let ctx = self.context(caller).await?;
+        ctx.require_admin()?;
+        let tree = self.ports.organization.tree().await?;
+        let catalogue = self.ports.organization.permission_sets().await?;
+        spec.validate(&tree, &catalogue)?;
+        let id = match id {
+            Some(id) => {
+                let id = parse_policy_id(id)?;
+                if self.ports.policies.approver_policy(&id).await?.is_none() {
+                    return Err(TeamError::NotFound(format!(
+                        "approver policy {id} not found"
+                    )));
+                }
+                id
+            }
+            None => PolicyId::parse(self.ports.ids.new_id())?,
+        };
+        let policy = ApproverPolicy {
+            id,
+            spec,
+            updated_at: self.now(),
+        };
+        self.ports.policies.put_approver_policy(&policy).await?;
+        tracing::info!(admin = %ctx.user.username, policy_id = %policy.id, "approver policy saved");
+        Ok(policy)
+    }
+
+    /// `DELETE /api/admin/approver-policies/{id}`.
+    pub async fn delete_approver_policy(&self, caller: &Caller, id: &str) -> TeamResult<()> {
+        self.context(caller).await?.require_admin()?;
+        let id = parse_policy_id(id)?;
+        if self.ports.policies.delete_approver_policy(&id).await? {
+            Ok(())
+        } else {
+            Err(TeamError::NotFound(format!(
+                "approver policy {id} not found"
+            )))
+        }
+    }
+
+    /// `GET /api/directory/accounts` (admins).
+    pub async fn directory_accounts(&self, caller: &Caller) -> TeamResult<Vec<Account>> {
+        self.context(caller).await?.require_admin()?;
+        Ok(self
+            .ports
+            .organization
+            .tree()
+            .await?
+            .accounts()
+            .cloned()
+            .collect())
+    }
+
+    /// `GET /api/directory/ous` (admins).
+    pub async fn directory_ous(&self, caller: &Caller) -> TeamResult<Vec<OrgUnit>> {
+        self.context(caller).await?.require_admin()?;
+        Ok(self
+            .ports
+            .organization
+            .tree()
+            .await?
+            .ous()
+            .cloned()
+            .collect())
+    }
+
+    /// `GET /api/directory/permission-sets` (admins).
+    pub async fn directory_permission_sets(
+        &self,
+        caller: &Caller,
+    ) -> TeamResult<Vec<PermissionSet>> {
+        self.context(caller).await?.require_admin()?;
+        self.ports.organization.permission_sets().await
+    }
+
+    /// `GET /api/directory/users` (admins).
+    pub async fn directory_users(&self, caller: &Caller) -> TeamResult<Vec<User>> {
+        self.context(caller).await?.require_admin()?;
+        self.ports.directory.users().await
+    }
+
+    /// `GET /api/directory/groups` (admins).
+    pub async fn directory_groups(&self, caller: &Caller) -> TeamResult<Vec<Group>> {
+        self.context(caller).await?.require_admin()?;
+        self.ports.directory.groups().await
+    }
+
+    /// Read-modify-write of a request with optimistic concurrency: `change` runs on the
+    /// freshest copy and is re-run if another writer got there first.
+    pub(crate) async fn update<F>(&self, id: &RequestId, mut change: F) -> TeamResult<AccessRequest>
+    where
+        F: FnMut(&mut AccessRequest, OffsetDateTime) -> TeamResult<()> + Send,
+    {
+        for _ in 0..8 {
+            let mut request = self
+                .ports
+                .requests
+                .get(id)
+                .await?
+                .ok_or_else(|| TeamError::NotFound(format!("request {id} not found")))?;
+            let expected = request.version;
+            change(&mut request, self.now())?;
+            request.version = expected + 1;
+            match self.ports.requests.put(&request, Some(expected)).await {
+                Ok(()) => return Ok(request),
+                Err(TeamError::Conflict(_)) => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        Err(TeamError::Conflict(format!("request {id}")))
+    }
+
+    /// Appends to the audit trail; a failure is logged, not fatal (the status change already happened).
+    pub(crate) async fn record(
+        &self,
+        request: &AccessRequest,
+        kind: EventKind,
+        actor: Option<UserRef>,
+        message: String,
+    ) {
+        let event = RequestEvent {
+            request_id: request.id.clone(),
+            at: self.now(),
+            kind,
+            actor,
+            status: request.status,
+            message,
+        };
+        if let Err(err) = self.ports.requests.append_event(&event).await {
+            tracing::error!(request_id = %request.id, error = %err, "audit event not recorded");
+        }
+    }
+
+    /// Sends a notification on the channels enabled in settings; never fails the caller.
+    pub(crate) async fn notify(
+        &self,
+        request: &AccessRequest,
+        event: EventKind,
+        recipients: Vec<UserRef>,
+    ) {
+        let settings = match self.ports.policies.settings().await {
+            Ok(s) => s,
+            Err(err) => {
+                tracing::warn!(request_id = %request.id, error = %err, "settings unavailable; notification skipped");
+                return;
+            }
+        };
+        let mut channels = Vec::new();
+        if settings.notifications.email {
+            channels.push(Channel::Email);
+        }
+        if settings.notifications.sns {
+            channels.push(Channel::Sns);
+        }
+        if settings.notifications.slack {
+            channels.push(Channel::Slack);
+        }
+        if channels.is_empty() || recipients.is_empty() {
+            return;
+        }
+        let subject = format!(
+            "TEAM: {} for {} on {} is {}",
+            request.requester.username,
+            request.permission_set.name,
+            request.account.name,
+            request.status
+        );
+        let names: Vec<_> = recipients.iter().map(|r| r.username.clone()).collect();
+        let notification = Notification {
+            request: request.clone().redacted(),
+            event,
+            recipients,
+            channels,
+            subject,
+        };
+        match self.ports.notifier.notify(&notification).await {
+            Ok(()) => {
+                self.record(
+                    request,
+                    EventKind::Notified,
+                    None,
+                    format!("notified {}", names.join(", ")),
+                )
+                .await
+            }
+            Err(err) => {
+                tracing::warn!(request_id = %request.id, error = %err, "notification failed")
+            }
+        }
+    }
+}
+
+fn page_size(limit: Option<usize>) -> usize {
+    limit.unwrap_or(50).clamp(1, MAX_PAGE)
+}
+
+fn parse_request_id(id: &str) -> TeamResult<RequestId> {
+    RequestId::parse(id).map_err(|_| TeamError::NotFound(format!("request {id} not found")))
+}
+
+fn parse_policy_id(id: &str) -> TeamResult<PolicyId> {
+    PolicyId::parse(id).map_err(|_| TeamError::NotFound(format!("policy {id} not found")))
+}
+
+fn parse_comment(comment: Option<String>, required: bool) -> TeamResult<Option<Comment>> {
+    match comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+    {
+        Some(c) => Ok(Some(Comment::parse(c)?)),
+        None if required => Err(TeamError::validation(
+            "comment",
+            "is required by the TEAM settings",
+        )),
+        None => Ok(None),
+    }
+}
