@@ -26,7 +26,8 @@ pub const DEV: &str = "222222222222";
 /// `sandbox-alice`: alice needs no approval.
 pub const SANDBOX: &str = "333333333333";
 /// AdministratorAccess.
-pub const ADMIN_PS: &str = "arn:aws:sso:::permissionSet/ssoins-7777777777777777/ps-aaaaaaaaaaaaaaaa";
+pub const ADMIN_PS: &str =
+    "arn:aws:sso:::permissionSet/ssoins-7777777777777777/ps-aaaaaaaaaaaaaaaa";
 /// ReadOnlyAccess.
 pub const READ_PS: &str = "arn:aws:sso:::permissionSet/ssoins-7777777777777777/ps-bbbbbbbbbbbbbbbb";
 /// Where every test's clock starts.
@@ -93,18 +94,40 @@ impl Harness {
         };
         let twin = Arc::new(Twin::build(config).await.expect("twin builds"));
         let router = twin.router();
-        Harness { twin, router, clock }
+        Harness {
+            twin,
+            router,
+            clock,
+        }
     }
 
     /// Signs in as a user of the test directory.
     pub async fn login(&self, username: &str) -> String {
-        let reply = self.call(Method::POST, "/api/local/login", None, Some(json!({ "username": username }))).await;
-        assert_eq!(reply.status, StatusCode::OK, "login {username}: {}", reply.text);
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/local/login",
+                None,
+                Some(json!({ "username": username })),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login {username}: {}",
+            reply.text
+        );
         reply.body["token"].as_str().expect("token").to_string()
     }
 
     /// One HTTP call through the router.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             builder = builder.header("authorization", format!("Bearer {t}"));
@@ -121,9 +144,19 @@ impl Harness {
 
     /// Sends a prepared request.
     pub async fn raw(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Reply { status, body, text }
@@ -175,7 +208,9 @@ impl Harness {
 
     /// The simulated Identity Center's current assignments as `(user, account, permission set)`.
     pub async fn assignments(&self) -> Vec<(String, String, String)> {
-        let reply = self.call(Method::GET, "/api/local/assignments", None, None).await;
+        let reply = self
+            .call(Method::GET, "/api/local/assignments", None, None)
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         reply.body["items"]
             .as_array()
@@ -185,7 +220,10 @@ impl Harness {
                 (
                     a["userId"].as_str().unwrap_or_default().to_string(),
                     a["accountId"].as_str().unwrap_or_default().to_string(),
-                    a["permissionSetArn"].as_str().unwrap_or_default().to_string(),
+                    a["permissionSetArn"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
                 )
             })
             .collect()
@@ -195,7 +233,8 @@ impl Harness {
     pub async fn event_kinds(&self, token: &str, id: &str) -> Vec<String> {
         let reply = self.get(&format!("/api/requests/{id}/events"), token).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        reply.body
+        reply
+            .body
             .as_array()
             .expect("events")
             .iter()

@@ -26,22 +26,40 @@ async fn approved_request_is_granted_then_removed_at_its_end_time() {
     assert!(h.assignments().await.is_empty());
 
     // AND bob approves
-    let approved = h.post(&format!("/api/requests/{id}/approve"), &bob, json!({"comment": "ok"})).await;
+    let approved = h
+        .post(
+            &format!("/api/requests/{id}/approve"),
+            &bob,
+            json!({"comment": "ok"}),
+        )
+        .await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
     assert_eq!(approved.body["status"], "approved");
     h.advance(Duration::seconds(30)).await;
 
     // THEN the session is in progress with the assignment in Identity Center
     assert_eq!(h.status(&alice, &id).await, "in progress");
-    assert_eq!(h.assignments().await, vec![("u-alice".into(), PROD.into(), ADMIN_PS.into())]);
+    assert_eq!(
+        h.assignments().await,
+        vec![("u-alice".into(), PROD.into(), ADMIN_PS.into())]
+    );
 
     // AND at the end time it ends and the assignment is gone
     h.advance(Duration::minutes(61)).await;
     assert_eq!(h.status(&alice, &id).await, "ended");
     assert!(h.assignments().await.is_empty());
     let kinds = h.event_kinds(&alice, &id).await;
-    for expected in ["submitted", "approved", "granted", "ended", "access-removed"] {
-        assert!(kinds.iter().any(|k| k == expected), "missing {expected} in {kinds:?}");
+    for expected in [
+        "submitted",
+        "approved",
+        "granted",
+        "ended",
+        "access-removed",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == expected),
+            "missing {expected} in {kinds:?}"
+        );
     }
 }
 
@@ -56,7 +74,8 @@ async fn future_request_is_scheduled_until_its_start_time() {
         "justification": "release", "startTime": start.format(&time::format_description::well_known::Rfc3339).unwrap(),
     });
     let id = id_of(&h.post("/api/requests", &alice, body).await);
-    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({})).await;
+    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
+        .await;
     h.advance(Duration::minutes(1)).await;
     assert_eq!(h.status(&alice, &id).await, "scheduled");
     assert!(h.assignments().await.is_empty());
@@ -73,7 +92,13 @@ async fn rejected_request_never_grants() {
     let erin = h.login("erin").await;
     let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
     h.settle().await;
-    let rejected = h.post(&format!("/api/requests/{id}/reject"), &erin, json!({"comment": "no ticket"})).await;
+    let rejected = h
+        .post(
+            &format!("/api/requests/{id}/reject"),
+            &erin,
+            json!({"comment": "no ticket"}),
+        )
+        .await;
     assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text);
     h.advance(Duration::minutes(5)).await;
     assert_eq!(h.status(&alice, &id).await, "rejected");
@@ -87,12 +112,16 @@ async fn requester_can_cancel_a_pending_request() {
     let bob = h.login("bob").await;
     let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
     h.settle().await;
-    let cancelled = h.post(&format!("/api/requests/{id}/cancel"), &alice, json!({})).await;
+    let cancelled = h
+        .post(&format!("/api/requests/{id}/cancel"), &alice, json!({}))
+        .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
     assert_eq!(cancelled.body["status"], "cancelled");
     h.advance(Duration::minutes(5)).await;
     // A late approval is refused
-    let late = h.post(&format!("/api/requests/{id}/approve"), &bob, json!({})).await;
+    let late = h
+        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
+        .await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
     assert!(h.assignments().await.is_empty());
 }
@@ -103,7 +132,9 @@ async fn only_the_requester_can_cancel() {
     let alice = h.login("alice").await;
     let bob = h.login("bob").await;
     let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
-    let reply = h.post(&format!("/api/requests/{id}/cancel"), &bob, json!({})).await;
+    let reply = h
+        .post(&format!("/api/requests/{id}/cancel"), &bob, json!({}))
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
 }
 
@@ -116,7 +147,11 @@ async fn pending_request_expires_after_the_approval_window() {
     assert_eq!(h.status(&alice, &id).await, "pending");
     h.advance(Duration::minutes(2)).await;
     assert_eq!(h.status(&alice, &id).await, "expired");
-    assert!(h.event_kinds(&alice, &id).await.contains(&"expired".to_string()));
+    assert!(
+        h.event_kinds(&alice, &id)
+            .await
+            .contains(&"expired".to_string())
+    );
 }
 
 #[tokio::test]
@@ -125,10 +160,13 @@ async fn requester_ends_a_session_early() {
     let alice = h.login("alice").await;
     let bob = h.login("bob").await;
     let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 120).await);
-    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({})).await;
+    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
+        .await;
     h.advance(Duration::seconds(30)).await;
     assert_eq!(h.assignments().await.len(), 1);
-    let ended = h.post(&format!("/api/requests/{id}/revoke"), &alice, json!({})).await;
+    let ended = h
+        .post(&format!("/api/requests/{id}/revoke"), &alice, json!({}))
+        .await;
     assert_eq!(ended.status, StatusCode::OK, "{}", ended.text);
     assert_eq!(ended.body["status"], "ended");
     assert_eq!(ended.body["closed"]["by"]["username"], "alice");
@@ -145,10 +183,15 @@ async fn approver_revokes_a_running_session() {
     let alice = h.login("alice").await;
     let erin = h.login("erin").await;
     let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 120).await);
-    h.post(&format!("/api/requests/{id}/approve"), &erin, json!({})).await;
+    h.post(&format!("/api/requests/{id}/approve"), &erin, json!({}))
+        .await;
     h.advance(Duration::seconds(30)).await;
     let revoked = h
-        .post(&format!("/api/requests/{id}/revoke"), &erin, json!({"comment": "suspicious activity"}))
+        .post(
+            &format!("/api/requests/{id}/revoke"),
+            &erin,
+            json!({"comment": "suspicious activity"}),
+        )
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
     assert_eq!(revoked.body["status"], "revoked");
@@ -175,10 +218,14 @@ async fn approver_cannot_approve_own_request() {
     let bob = h.login("bob").await;
     let erin = h.login("erin").await;
     let id = id_of(&h.submit(&bob, DEV, READ_PS, 30).await);
-    let own = h.post(&format!("/api/requests/{id}/approve"), &bob, json!({})).await;
+    let own = h
+        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
+        .await;
     assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
     assert_eq!(own.body["error"]["code"], "Forbidden");
-    let other = h.post(&format!("/api/requests/{id}/approve"), &erin, json!({})).await;
+    let other = h
+        .post(&format!("/api/requests/{id}/approve"), &erin, json!({}))
+        .await;
     assert_eq!(other.status, StatusCode::OK, "{}", other.text);
 }
 
@@ -200,7 +247,12 @@ async fn duration_over_the_maximum_is_a_bad_request() {
     let reply = h.submit(&alice, SANDBOX, ADMIN_PS, 241).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
     assert_eq!(reply.body["error"]["field"], "durationMinutes");
-    assert!(reply.body["error"]["message"].as_str().unwrap().contains("240"));
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("240")
+    );
 }
 
 #[tokio::test]
@@ -219,24 +271,65 @@ async fn bad_json_and_bad_fields_get_messages() {
     assert_eq!(broken.body["error"]["code"], "ValidationError");
 
     let cases = [
-        (json!({"accountId": "12", "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x"}), "accountId"),
-        (json!({"accountId": PROD, "permissionSetArn": "arn:nope", "durationMinutes": 5, "justification": "x"}), "permissionSetArn"),
-        (json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "  "}), "justification"),
-        (json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x", "ticketNo": "#1"}), "ticketNo"),
-        (json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x", "startTime": "tomorrow"}), "startTime"),
-        (json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x", "startTime": "2020-01-01T00:00:00Z"}), "startTime"),
-        (json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 0, "justification": "x"}), "durationMinutes"),
+        (
+            json!({"accountId": "12", "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x"}),
+            "accountId",
+        ),
+        (
+            json!({"accountId": PROD, "permissionSetArn": "arn:nope", "durationMinutes": 5, "justification": "x"}),
+            "permissionSetArn",
+        ),
+        (
+            json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "  "}),
+            "justification",
+        ),
+        (
+            json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x", "ticketNo": "#1"}),
+            "ticketNo",
+        ),
+        (
+            json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x", "startTime": "tomorrow"}),
+            "startTime",
+        ),
+        (
+            json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 5, "justification": "x", "startTime": "2020-01-01T00:00:00Z"}),
+            "startTime",
+        ),
+        (
+            json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 0, "justification": "x"}),
+            "durationMinutes",
+        ),
     ];
     for (body, field) in cases {
         let reply = h.post("/api/requests", &alice, body).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{field}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{field}: {}",
+            reply.text
+        );
         assert_eq!(reply.body["error"]["field"], field, "{}", reply.text);
     }
-    let missing = h.post("/api/requests", &alice, json!({"accountId": PROD})).await;
+    let missing = h
+        .post("/api/requests", &alice, json!({"accountId": PROD}))
+        .await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
-    assert!(missing.body["error"]["message"].as_str().unwrap().contains("permissionSetArn"), "{}", missing.text);
-    let unknown = h.post("/api/requests", &alice, json!({"accountId": PROD, "permissionSetArn": ADMIN_PS,
-        "durationMinutes": 5, "justification": "x", "duration": 5})).await;
+    assert!(
+        missing.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("permissionSetArn"),
+        "{}",
+        missing.text
+    );
+    let unknown = h
+        .post(
+            "/api/requests",
+            &alice,
+            json!({"accountId": PROD, "permissionSetArn": ADMIN_PS,
+        "durationMinutes": 5, "justification": "x", "duration": 5}),
+        )
+        .await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.text);
 }
 
@@ -246,11 +339,16 @@ async fn invalid_transitions_are_conflicts() {
     let alice = h.login("alice").await;
     let bob = h.login("bob").await;
     let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
-    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({})).await;
+    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
+        .await;
     h.advance(Duration::seconds(30)).await;
-    let again = h.post(&format!("/api/requests/{id}/approve"), &bob, json!({})).await;
+    let again = h
+        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
-    let cancel = h.post(&format!("/api/requests/{id}/cancel"), &alice, json!({})).await;
+    let cancel = h
+        .post(&format!("/api/requests/{id}/cancel"), &alice, json!({}))
+        .await;
     assert_eq!(cancel.status, StatusCode::CONFLICT, "{}", cancel.text);
     assert_eq!(cancel.body["error"]["code"], "InvalidTransition");
 }
@@ -268,8 +366,16 @@ async fn overlapping_grants_keep_access_until_the_last_one_ends() {
     assert_eq!(h.status(&alice, &second).await, "in progress");
     h.advance(Duration::minutes(30)).await;
     assert_eq!(h.status(&alice, &first).await, "ended");
-    assert_eq!(h.assignments().await.len(), 1, "the second session still needs the assignment");
-    assert!(h.event_kinds(&alice, &first).await.contains(&"access-kept".to_string()));
+    assert_eq!(
+        h.assignments().await.len(),
+        1,
+        "the second session still needs the assignment"
+    );
+    assert!(
+        h.event_kinds(&alice, &first)
+            .await
+            .contains(&"access-kept".to_string())
+    );
     h.advance(Duration::minutes(31)).await;
     assert_eq!(h.status(&alice, &second).await, "ended");
     assert!(h.assignments().await.is_empty());
@@ -284,22 +390,47 @@ async fn two_approvers_approving_at_once_make_one_transition_and_one_grant() {
     let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
     h.settle().await;
     let path = format!("/api/requests/{id}/approve");
-    let (a, b) = tokio::join!(h.post(&path, &bob, json!({})), h.post(&path, &erin, json!({})));
+    let (a, b) = tokio::join!(
+        h.post(&path, &bob, json!({})),
+        h.post(&path, &erin, json!({}))
+    );
     let mut statuses = [a.status, b.status];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{} / {}", a.text, b.text);
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.text,
+        b.text
+    );
     h.advance(Duration::minutes(1)).await;
     let kinds = h.event_kinds(&alice, &id).await;
-    assert_eq!(kinds.iter().filter(|k| *k == "approved").count(), 1, "{kinds:?}");
-    assert_eq!(kinds.iter().filter(|k| *k == "granted").count(), 1, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "approved").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "granted").count(),
+        1,
+        "{kinds:?}"
+    );
     assert_eq!(h.assignments().await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_grant_that_fails_in_identity_center_ends_in_error_with_the_reason() {
     let mut faults = team_local::SimFaults::default();
-    faults.parse_spec(&format!("fail-create:{SANDBOX}:ConflictException quota of assignments reached")).unwrap();
-    let h = Harness::with(Options { faults, ..Options::default() }).await;
+    faults
+        .parse_spec(&format!(
+            "fail-create:{SANDBOX}:ConflictException quota of assignments reached"
+        ))
+        .unwrap();
+    let h = Harness::with(Options {
+        faults,
+        ..Options::default()
+    })
+    .await;
     let alice = h.login("alice").await;
     let id = id_of(&h.submit(&alice, SANDBOX, ADMIN_PS, 30).await);
     h.advance(Duration::minutes(1)).await;
@@ -314,7 +445,11 @@ async fn a_grant_that_fails_in_identity_center_ends_in_error_with_the_reason() {
 async fn throttled_identity_center_calls_are_retried() {
     let mut faults = team_local::SimFaults::default();
     faults.parse_spec("throttle:2").unwrap();
-    let h = Harness::with(Options { faults, ..Options::default() }).await;
+    let h = Harness::with(Options {
+        faults,
+        ..Options::default()
+    })
+    .await;
     let alice = h.login("alice").await;
     let id = id_of(&h.submit(&alice, SANDBOX, ADMIN_PS, 30).await);
     h.advance(Duration::minutes(2)).await;
@@ -330,7 +465,14 @@ async fn a_restarted_teamd_still_revokes_on_time() {
     let clock = std::sync::Arc::new(team_local::ManualClock::new(T0));
     let id;
     {
-        let h = Harness::on_clock(Options { db_file: Some(db.clone()), ..Options::default() }, clock.clone()).await;
+        let h = Harness::on_clock(
+            Options {
+                db_file: Some(db.clone()),
+                ..Options::default()
+            },
+            clock.clone(),
+        )
+        .await;
         let alice = h.login("alice").await;
         id = id_of(&h.submit(&alice, SANDBOX, ADMIN_PS, 45).await);
         h.advance(Duration::minutes(1)).await;
@@ -338,7 +480,14 @@ async fn a_restarted_teamd_still_revokes_on_time() {
     }
     // The process is gone; time passes; a new one starts on the same data.
     clock.advance(std::time::Duration::from_secs(50 * 60));
-    let h = Harness::on_clock(Options { db_file: Some(db), ..Options::default() }, clock).await;
+    let h = Harness::on_clock(
+        Options {
+            db_file: Some(db),
+            ..Options::default()
+        },
+        clock,
+    )
+    .await;
     h.advance(Duration::seconds(30)).await;
     let alice = h.login("alice").await;
     assert_eq!(h.status(&alice, &id).await, "ended");
@@ -355,14 +504,30 @@ async fn a_restarted_teamd_keeps_pending_approvals() {
     let clock = std::sync::Arc::new(team_local::ManualClock::new(T0));
     let id;
     {
-        let h = Harness::on_clock(Options { db_file: Some(db.clone()), ..Options::default() }, clock.clone()).await;
+        let h = Harness::on_clock(
+            Options {
+                db_file: Some(db.clone()),
+                ..Options::default()
+            },
+            clock.clone(),
+        )
+        .await;
         let alice = h.login("alice").await;
         id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 30).await);
         h.settle().await;
     }
-    let h = Harness::on_clock(Options { db_file: Some(db), ..Options::default() }, clock).await;
+    let h = Harness::on_clock(
+        Options {
+            db_file: Some(db),
+            ..Options::default()
+        },
+        clock,
+    )
+    .await;
     let bob = h.login("bob").await;
-    let approved = h.post(&format!("/api/requests/{id}/approve"), &bob, json!({})).await;
+    let approved = h
+        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
+        .await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
     h.advance(Duration::seconds(30)).await;
     assert_eq!(h.status(&bob, &id).await, "in progress");

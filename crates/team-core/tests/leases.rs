@@ -1,4 +1,5 @@
 //! Step handlers over in-memory fakes: leases (TEAM #279), failures and idempotency.
+#![allow(clippy::unwrap_used)] // a poisoned lock in a fake is a failed test
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -31,13 +32,19 @@ struct Fakes {
 impl AccessProvisioner for Fakes {
     async fn create_assignment(&self, a: &Assignment) -> TeamResult<Operation> {
         self.assignments.lock().unwrap().insert(a.clone());
-        Ok(Operation { id: "c".into(), deletion: false })
+        Ok(Operation {
+            id: "c".into(),
+            deletion: false,
+        })
     }
     async fn delete_assignment(&self, a: &Assignment) -> TeamResult<Operation> {
         if self.fail_delete.lock().unwrap().is_none() {
             self.assignments.lock().unwrap().remove(a);
         }
-        Ok(Operation { id: "d".into(), deletion: true })
+        Ok(Operation {
+            id: "d".into(),
+            deletion: true,
+        })
     }
     async fn operation_status(&self, op: &Operation) -> TeamResult<OperationStatus> {
         match (op.deletion, self.fail_delete.lock().unwrap().clone()) {
@@ -107,18 +114,35 @@ impl Organization for Org {
     async fn tree(&self) -> TeamResult<Arc<OrgTree>> {
         let root = OuId::parse("r-root").unwrap();
         Ok(Arc::new(OrgTree::new(
-            vec![Account { id: AccountId::parse(ACCOUNT).unwrap(), name: "prod".into(), parent_id: root.clone() }],
-            vec![OrgUnit { id: root, name: "Root".into(), parent_id: None }],
+            vec![Account {
+                id: AccountId::parse(ACCOUNT).unwrap(),
+                name: "prod".into(),
+                parent_id: root.clone(),
+            }],
+            vec![OrgUnit {
+                id: root,
+                name: "Root".into(),
+                parent_id: None,
+            }],
         )?))
     }
     async fn permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
-        Ok(vec![PermissionSet { arn: PermissionSetArn::parse(PS).unwrap(), name: "Admin".into(), description: None }])
+        Ok(vec![PermissionSet {
+            arn: PermissionSetArn::parse(PS).unwrap(),
+            name: "Admin".into(),
+            description: None,
+        }])
     }
 }
 
 struct Dir;
 fn alice() -> User {
-    User { id: UserId::parse("u-alice").unwrap(), username: "alice".into(), display_name: "Alice".into(), email: None }
+    User {
+        id: UserId::parse("u-alice").unwrap(),
+        username: "alice".into(),
+        display_name: "Alice".into(),
+        email: None,
+    }
 }
 #[async_trait]
 impl Directory for Dir {
@@ -129,7 +153,10 @@ impl Directory for Dir {
         Ok((name == "alice").then(alice))
     }
     async fn groups_of(&self, _u: &UserId) -> TeamResult<Vec<Group>> {
-        Ok(vec![Group { id: GroupId::parse("g-dev").unwrap(), name: "dev".into() }])
+        Ok(vec![Group {
+            id: GroupId::parse("g-dev").unwrap(),
+            name: "dev".into(),
+        }])
     }
     async fn members_of(&self, _g: &GroupId) -> TeamResult<Vec<User>> {
         Ok(vec![])
@@ -174,20 +201,30 @@ async fn setup() -> (Team, Arc<Fakes>) {
 }
 
 async fn granted_request(team: &Team) -> RequestId {
-    let caller = Caller { user_id: UserId::parse("u-alice").unwrap() };
+    let caller = Caller {
+        user_id: UserId::parse("u-alice").unwrap(),
+    };
     let request = team
-        .submit(&caller, NewRequest {
-            account_id: ACCOUNT.into(),
-            permission_set_arn: PS.into(),
-            start_time: None,
-            duration_minutes: 60,
-            justification: "why".into(),
-            ticket_no: None,
-        })
+        .submit(
+            &caller,
+            NewRequest {
+                account_id: ACCOUNT.into(),
+                permission_set_arn: PS.into(),
+                start_time: None,
+                duration_minutes: 60,
+                justification: "why".into(),
+                ticket_no: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(request.status, Status::Approved, "no approval needed");
-    let out = team.step(StepInput::Grant { request_id: request.id.clone() }).await.unwrap();
+    let out = team
+        .step(StepInput::Grant {
+            request_id: request.id.clone(),
+        })
+        .await
+        .unwrap();
     assert_eq!(out["granted"], true);
     request.id
 }
@@ -204,13 +241,21 @@ async fn ending_one_of_two_overlapping_grants_keeps_the_assignment() {
     let second = granted_request(&team).await;
     assert_eq!(fakes.assignments.lock().unwrap().len(), 1);
     // WHEN the first ends
-    let out = team.step(StepInput::Revoke { request_id: first.clone() }).await.unwrap();
+    let out = team
+        .step(StepInput::Revoke {
+            request_id: first.clone(),
+        })
+        .await
+        .unwrap();
     // THEN the assignment stays for the second
     assert_eq!(out["removed"], false);
     assert_eq!(status(&team, &first).await, Status::Ended);
     assert_eq!(fakes.assignments.lock().unwrap().len(), 1);
     // AND goes when the second ends
-    let out = team.step(StepInput::Revoke { request_id: second }).await.unwrap();
+    let out = team
+        .step(StepInput::Revoke { request_id: second })
+        .await
+        .unwrap();
     assert_eq!(out["removed"], true);
     assert!(fakes.assignments.lock().unwrap().is_empty());
 }
@@ -219,8 +264,15 @@ async fn ending_one_of_two_overlapping_grants_keeps_the_assignment() {
 async fn revoking_twice_is_harmless() {
     let (team, fakes) = setup().await;
     let id = granted_request(&team).await;
-    team.step(StepInput::Revoke { request_id: id.clone() }).await.unwrap();
-    let again = team.step(StepInput::Revoke { request_id: id }).await.unwrap();
+    team.step(StepInput::Revoke {
+        request_id: id.clone(),
+    })
+    .await
+    .unwrap();
+    let again = team
+        .step(StepInput::Revoke { request_id: id })
+        .await
+        .unwrap();
     assert_eq!(again["removed"], false);
     assert!(fakes.assignments.lock().unwrap().is_empty());
 }
@@ -230,7 +282,12 @@ async fn a_failed_removal_is_reported_and_does_not_block_later_grants() {
     let (team, fakes) = setup().await;
     let id = granted_request(&team).await;
     *fakes.fail_delete.lock().unwrap() = Some("AccessDenied".into());
-    let err = team.step(StepInput::Revoke { request_id: id.clone() }).await.unwrap_err();
+    let err = team
+        .step(StepInput::Revoke {
+            request_id: id.clone(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "TeamProvisioningError");
     assert!(err.to_string().contains("AccessDenied"));
     // The workflow's catch records it on the request
@@ -254,31 +311,59 @@ async fn a_grant_waits_while_the_same_assignment_is_being_removed() {
     let id = granted_request(&team).await;
     let request = team.ports().requests.get(&id).await.unwrap().unwrap();
     // GIVEN a removal in flight (as if another process were deleting it right now)
-    let mut lease = team.ports().requests.lease(&request.assignment()).await.unwrap().unwrap();
+    let mut lease = team
+        .ports()
+        .requests
+        .lease(&request.assignment())
+        .await
+        .unwrap()
+        .unwrap();
     let expected = lease.version;
     lease.holders.clear();
     lease.removing = true;
     lease.version += 1;
-    team.ports().requests.put_lease(&lease, Some(expected)).await.unwrap();
+    team.ports()
+        .requests
+        .put_lease(&lease, Some(expected))
+        .await
+        .unwrap();
     // WHEN another request is granted THEN it is told to retry
-    let caller = Caller { user_id: UserId::parse("u-alice").unwrap() };
+    let caller = Caller {
+        user_id: UserId::parse("u-alice").unwrap(),
+    };
     let next = team
-        .submit(&caller, NewRequest {
-            account_id: ACCOUNT.into(),
-            permission_set_arn: PS.into(),
-            start_time: None,
-            duration_minutes: 30,
-            justification: "again".into(),
-            ticket_no: None,
+        .submit(
+            &caller,
+            NewRequest {
+                account_id: ACCOUNT.into(),
+                permission_set_arn: PS.into(),
+                start_time: None,
+                duration_minutes: 30,
+                justification: "again".into(),
+                ticket_no: None,
+            },
+        )
+        .await
+        .unwrap();
+    let err = team
+        .step(StepInput::Grant {
+            request_id: next.id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "TeamTransientError");
+    // AND an interrupted removal is finished by the next release, after which the grant succeeds
+    let finished = team
+        .step(StepInput::Revoke { request_id: id })
+        .await
+        .unwrap();
+    assert_eq!(finished["removed"], true);
+    let out = team
+        .step(StepInput::Grant {
+            request_id: next.id,
         })
         .await
         .unwrap();
-    let err = team.step(StepInput::Grant { request_id: next.id.clone() }).await.unwrap_err();
-    assert_eq!(err.code(), "TeamTransientError");
-    // AND an interrupted removal is finished by the next release, after which the grant succeeds
-    let finished = team.step(StepInput::Revoke { request_id: id }).await.unwrap();
-    assert_eq!(finished["removed"], true);
-    let out = team.step(StepInput::Grant { request_id: next.id }).await.unwrap();
     assert_eq!(out["granted"], true);
 }
 
@@ -293,9 +378,14 @@ async fn a_failing_notifier_never_fails_the_request() {
 async fn early_end_starts_the_revoke_workflow() {
     let (team, fakes) = setup().await;
     let id = granted_request(&team).await;
-    let caller = Caller { user_id: UserId::parse("u-alice").unwrap() };
+    let caller = Caller {
+        user_id: UserId::parse("u-alice").unwrap(),
+    };
     let ended = team.revoke(&caller, id.as_str(), None).await.unwrap();
     assert_eq!(ended.status, Status::Ended);
     let started = fakes.started.lock().unwrap().clone();
-    assert!(started.contains(&(WorkflowKind::Revoke, format!("revoke-{id}"))), "{started:?}");
+    assert!(
+        started.contains(&(WorkflowKind::Revoke, format!("revoke-{id}"))),
+        "{started:?}"
+    );
 }
