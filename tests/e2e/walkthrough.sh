@@ -14,8 +14,10 @@ PASS=0
 FAIL=0
 
 cleanup() {
-  [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+  local status=$?
+  if [ -n "${PID:-}" ]; then kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true; fi
   rm -rf "$DATA"
+  exit "$status"
 }
 trap cleanup EXIT
 

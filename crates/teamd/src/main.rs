@@ -135,13 +135,36 @@ async fn run(args: Args) -> Result<(), BoxError> {
         args.data_dir.display()
     );
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
     let _ = stop_tx.send(true);
     let _ = driver.await;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM from a process manager: both stop serving and let the driver finish
+/// its tick, so no state transition is cut in half.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM; Ctrl-C still stops teamd");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// The HS256 key for local sign-in tokens: made once, kept in the data directory.
