@@ -1,14 +1,20 @@
 # TEAM-rs: the two commands of the README are `make run` and `make test`.
-.PHONY: run test fmt lint unit e2e bench
+.PHONY: run test tools fmt lint unit e2e web web-check web-e2e bench
 
 CARGO ?= cargo
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+TEAMD := $(TARGET_DIR)/debug/teamd
 
-## Run the product locally with the demo organization on http://127.0.0.1:8080
-run:
+## Run the product locally with the demo organization: API and web UI on http://127.0.0.1:8080
+run: web
 	$(CARGO) run -p teamd -- --data-dir .teamd
 
 ## Every check and every test (what CI runs)
-test: fmt lint unit e2e
+test: tools fmt lint unit e2e web-check web-e2e
+
+## Installs what the tests need and the machine lacks (Chromium from Debian)
+tools:
+	scripts/ensure-tools
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -21,7 +27,20 @@ unit:
 
 e2e:
 	$(CARGO) build -p teamd --locked
-	tests/e2e/walkthrough.sh "$${CARGO_TARGET_DIR:-target}/debug/teamd"
+	tests/e2e/walkthrough.sh "$(TEAMD)"
+
+## Builds the web UI into web/dist, which teamd serves
+web:
+	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
+
+## Type check, lint and unit tests of the web UI
+web-check: web
+	cd web && npm run lint && npm run test:unit && npm run size
+
+## Browser tests: Chromium drives the UI against a real teamd (screenshots in web/test-artifacts)
+web-e2e: web
+	$(CARGO) build -p teamd --locked
+	cd web && TEAMD_BIN="$(abspath $(TEAMD))" npm run test:e2e
 
 ## Benchmarks: writes target/bench/report.md
 bench:
