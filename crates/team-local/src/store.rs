@@ -384,6 +384,19 @@ impl SqlitePolicyStore {
             .await
     }
 
+    /// The one policy `sql` selects by id (`?1`), decoded; `None` when there is none.
+    async fn policy_by_id<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &'static str,
+        what: &str,
+        id: &PolicyId,
+    ) -> TeamResult<Option<T>> {
+        let bodies = self
+            .bodies(sql, vec![SqlValue::Text(id.to_string())])
+            .await?;
+        bodies.first().map(|b| from_json(what, b)).transpose()
+    }
+
     async fn delete(&self, sql: &'static str, id: &PolicyId) -> TeamResult<bool> {
         let id = id.to_string();
         let changed = self
@@ -480,16 +493,12 @@ impl PolicyStore for SqlitePolicyStore {
     }
 
     async fn eligibility_policy(&self, id: &PolicyId) -> TeamResult<Option<EligibilityPolicy>> {
-        let bodies = self
-            .bodies(
-                "SELECT body FROM eligibility_policies WHERE id = ?1",
-                vec![SqlValue::Text(id.to_string())],
-            )
-            .await?;
-        bodies
-            .first()
-            .map(|b| from_json("eligibility policy", b))
-            .transpose()
+        self.policy_by_id(
+            "SELECT body FROM eligibility_policies WHERE id = ?1",
+            "eligibility policy",
+            id,
+        )
+        .await
     }
 
     async fn put_eligibility_policy(&self, policy: &EligibilityPolicy) -> TeamResult<()> {
@@ -524,16 +533,12 @@ impl PolicyStore for SqlitePolicyStore {
     }
 
     async fn approver_policy(&self, id: &PolicyId) -> TeamResult<Option<ApproverPolicy>> {
-        let bodies = self
-            .bodies(
-                "SELECT body FROM approver_policies WHERE id = ?1",
-                vec![SqlValue::Text(id.to_string())],
-            )
-            .await?;
-        bodies
-            .first()
-            .map(|b| from_json("approver policy", b))
-            .transpose()
+        self.policy_by_id(
+            "SELECT body FROM approver_policies WHERE id = ?1",
+            "approver policy",
+            id,
+        )
+        .await
     }
 
     async fn put_approver_policy(&self, policy: &ApproverPolicy) -> TeamResult<()> {
