@@ -1,5 +1,5 @@
 # TEAM-rs: the two commands of the README are `make run` and `make test`.
-.PHONY: run test tools fmt lint unit e2e web web-check web-e2e bench
+.PHONY: run test tools fmt lint infra-lint unit e2e web web-check web-e2e bench build deploy
 
 CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -10,7 +10,7 @@ run: web
 	$(CARGO) run -p teamd -- --data-dir .teamd
 
 ## Every check and every test (what CI runs)
-test: tools fmt lint unit e2e web-check web-e2e
+test: tools fmt lint infra-lint unit e2e web-check web-e2e
 
 ## Installs what the tests need and the machine lacks (Chromium from Debian)
 tools:
@@ -21,6 +21,10 @@ fmt:
 
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+## cfn-lint on the SAM template, asl-validator on every state machine file
+infra-lint:
+	.ci/lint-infra
 
 unit:
 	$(CARGO) nextest run --workspace --locked --no-fail-fast
