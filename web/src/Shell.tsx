@@ -6,11 +6,10 @@ import AppLayout from '@cloudscape-design/components/app-layout';
 import Flashbar from '@cloudscape-design/components/flashbar';
 import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
 import TopNavigation, { type TopNavigationProps } from '@cloudscape-design/components/top-navigation';
-import Spinner from '@cloudscape-design/components/spinner';
 import Box from '@cloudscape-design/components/box';
 import { useApp, useFlash } from './context';
 import type { Roles } from './api/types';
-import { Forbidden } from './components/common';
+import { Forbidden, PageSpinner } from './components/common';
 
 const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) =>
   lazy(() => load().then((m) => ({ default: m[name] })));
@@ -167,13 +166,7 @@ export function Shell() {
           />
         }
         content={
-          <Suspense
-            fallback={
-              <Box textAlign="center" padding="xxl">
-                <Spinner size="large" />
-              </Box>
-            }
-          >
+          <Suspense fallback={<PageSpinner />}>
             <Routes>
               <Route path="/" element={<Navigate to="/requests/new" replace />} />
               <Route path="/requests/new" element={<RequestAccess />} />

@@ -4,6 +4,7 @@ import Box from '@cloudscape-design/components/box';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Alert from '@cloudscape-design/components/alert';
 import Link from '@cloudscape-design/components/link';
+import Spinner from '@cloudscape-design/components/spinner';
 import { useNavigate } from 'react-router-dom';
 import type { ReactNode } from 'react';
 import type { AccessRequest, Status, UserRef } from '../api/types';
@@ -117,6 +118,20 @@ export function Field({ label, children, testId }: { label: string; children: Re
       <div>{children === '' || children === undefined || children === null ? '-' : children}</div>
     </div>
   );
+}
+
+/** A page's content while it loads. */
+export function PageSpinner() {
+  return (
+    <Box textAlign="center" padding="xxl">
+      <Spinner size="large" />
+    </Box>
+  );
+}
+
+/** A page whose data has not arrived: the failure when loading failed, else a spinner. */
+export function Loading({ error, what }: { error: unknown; what: string }) {
+  return error ? <LoadError error={error} what={what} /> : <PageSpinner />;
 }
 
 /** A narrow column in the middle of the page (start-up, sign-in). */

@@ -7,9 +7,7 @@ import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Container from '@cloudscape-design/components/container';
-import ContentLayout from '@cloudscape-design/components/content-layout';
 import DatePicker from '@cloudscape-design/components/date-picker';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
 import Input from '@cloudscape-design/components/input';
@@ -21,6 +19,8 @@ import TimeInput from '@cloudscape-design/components/time-input';
 import type { Entitlement, NewRequest } from '../api/types';
 import { useApp, useFlash } from '../context';
 import { Field, LoadError } from '../components/common';
+import { DurationInput, isLong } from '../components/fields';
+import { FormPage } from '../components/FormPage';
 import { splitError, type FieldErrors } from '../lib/errors';
 import { useAsync } from '../lib/hooks';
 import { formatMinutes, localToIso, parseHoursMinutes, toLocalParts } from '../lib/time';
@@ -163,244 +163,208 @@ export function RequestAccess() {
   const now = toLocalParts(Date.now());
 
   return (
-    <ContentLayout
+    <FormPage
       header={
         <Header variant="h1" description="Ask for temporary access to a permission set on an AWS account.">
           Request elevated access
         </Header>
       }
+      testId="request-form"
+      onSubmit={() => void submit()}
+      submitLabel="Submit request"
+      submitTestId="submit-request"
+      busy={busy}
+      secondary={{
+        label: 'Clear',
+        onClick: () => {
+          clearDraft(me.user.id);
+          setDraft(emptyDraft(Date.now()));
+          setErrors({});
+        },
+      }}
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-        data-testid="request-form"
-      >
-        <Form
-          actions={
+      <LoadError error={eligibility.error} what="what you may request" />
+      {eligibility.data && eligibility.data.accounts.length === 0 ? (
+        <Alert type="info" header="Nothing to request">
+          No eligibility policy covers you yet. Ask a TEAM admin.
+        </Alert>
+      ) : null}
+      <Container header={<Header variant="h2">What</Header>}>
+        <SpaceBetween size="l">
+          <FormField
+            label="Account"
+            description="Accounts you are eligible for. Type to filter by name or id."
+            errorText={errors.accountId}
+            data-testid="field-account"
+          >
+            <Select
+              selectedOption={selectedAccount}
+              onChange={(e) => onAccount(e.detail.selectedOption.value ?? '')}
+              options={accountOptions}
+              filteringType="auto"
+              filteringPlaceholder="Find an account by name or id"
+              virtualScroll={isLong(accountOptions)}
+              placeholder="Choose an account"
+              statusType={eligibility.loading && !eligibility.data ? 'loading' : 'finished'}
+              loadingText="Loading your eligibility"
+              empty="No eligible accounts"
+              invalid={!!errors.accountId}
+              data-testid="account-select"
+            />
+          </FormField>
+          <FormField
+            label="Permission set"
+            errorText={errors.permissionSetArn}
+            data-testid="field-permission-set"
+          >
+            <Select
+              selectedOption={selectedPs}
+              onChange={(e) => set('permissionSetArn', e.detail.selectedOption.value ?? '', 'permissionSetArn')}
+              options={psOptions}
+              filteringType="auto"
+              disabled={!account}
+              placeholder={account ? 'Choose a permission set' : 'Choose an account first'}
+              empty="No permission sets"
+              invalid={!!errors.permissionSetArn}
+              data-testid="permission-set-select"
+            />
+          </FormField>
+          {entitlement ? (
+            <Box data-testid="entitlement-summary">
+              <ColumnLayout columns={3} variant="text-grid">
+                <Field label="Maximum duration" testId="max-duration">
+                  {formatMinutes(entitlement.maxDurationMinutes)}
+                </Field>
+                <Field label="Approval" testId="approval-needed">
+                  {entitlement.approvalRequired ? (
+                    <StatusIndicator type="pending">
+                      Required
+                      {settings ? ` (approvers have ${settings.approvalExpiryHours} h to decide)` : ''}
+                    </StatusIndicator>
+                  ) : (
+                    <StatusIndicator type="success">Not required: access starts at the start time</StatusIndicator>
+                  )}
+                </Field>
+                <Field label="Ticket number">{entitlement.ticketRequired ? 'Required' : 'Optional'}</Field>
+              </ColumnLayout>
+            </Box>
+          ) : null}
+        </SpaceBetween>
+      </Container>
+      <Container header={<Header variant="h2">When</Header>}>
+        <SpaceBetween size="l">
+          <FormField
+            label="Start"
+            description={
+              draft.startEdited
+                ? 'Access starts at this local date and time.'
+                : 'Access starts as soon as the request is approved. Change the date or time to schedule it.'
+            }
+            errorText={errors.startTime}
+            data-testid="field-start"
+            secondaryControl={
+              draft.startEdited ? (
+                <Button
+                  formAction="none"
+                  onClick={() =>
+                    setDraft((d) => ({ ...d, startEdited: false, startDate: now.date, startTime: now.time }))
+                  }
+                >
+                  Start now
+                </Button>
+              ) : undefined
+            }
+          >
             <SpaceBetween direction="horizontal" size="xs">
-              <Button
-                formAction="none"
-                variant="link"
-                onClick={() => {
-                  clearDraft(me.user.id);
-                  setDraft(emptyDraft(Date.now()));
-                  setErrors({});
+              <DatePicker
+                value={draft.startDate}
+                onChange={(e) => setDraft((d) => ({ ...d, startDate: e.detail.value, startEdited: true }))}
+                placeholder="YYYY/MM/DD"
+                openCalendarAriaLabel={(selected) => `Choose start date${selected ? `, selected ${selected}` : ''}`}
+                isDateEnabled={(date) => {
+                  const today = new Date();
+                  today.setHours(0, 0, 0, 0);
+                  return date >= today;
                 }}
-              >
-                Clear
-              </Button>
-              <Button variant="primary" formAction="submit" loading={busy} data-testid="submit-request">
-                Submit request
-              </Button>
+                invalid={!!errors.startTime}
+              />
+              <TimeInput
+                value={draft.startTime}
+                onChange={(e) => setDraft((d) => ({ ...d, startTime: e.detail.value, startEdited: true }))}
+                format="hh:mm"
+                placeholder="hh:mm"
+                invalid={!!errors.startTime}
+              />
             </SpaceBetween>
-          }
-        >
-          <SpaceBetween size="l">
-            <LoadError error={eligibility.error} what="what you may request" />
-            {eligibility.data && eligibility.data.accounts.length === 0 ? (
-              <Alert type="info" header="Nothing to request">
-                No eligibility policy covers you yet. Ask a TEAM admin.
-              </Alert>
-            ) : null}
-            <Container header={<Header variant="h2">What</Header>}>
-              <SpaceBetween size="l">
-                <FormField
-                  label="Account"
-                  description="Accounts you are eligible for. Type to filter by name or id."
-                  errorText={errors.accountId}
-                  data-testid="field-account"
-                >
-                  <Select
-                    selectedOption={selectedAccount}
-                    onChange={(e) => onAccount(e.detail.selectedOption.value ?? '')}
-                    options={accountOptions}
-                    filteringType="auto"
-                    filteringPlaceholder="Find an account by name or id"
-                    virtualScroll={accountOptions.length > 200}
-                    placeholder="Choose an account"
-                    statusType={eligibility.loading && !eligibility.data ? 'loading' : 'finished'}
-                    loadingText="Loading your eligibility"
-                    empty="No eligible accounts"
-                    invalid={!!errors.accountId}
-                    data-testid="account-select"
-                  />
-                </FormField>
-                <FormField
-                  label="Permission set"
-                  errorText={errors.permissionSetArn}
-                  data-testid="field-permission-set"
-                >
-                  <Select
-                    selectedOption={selectedPs}
-                    onChange={(e) => set('permissionSetArn', e.detail.selectedOption.value ?? '', 'permissionSetArn')}
-                    options={psOptions}
-                    filteringType="auto"
-                    disabled={!account}
-                    placeholder={account ? 'Choose a permission set' : 'Choose an account first'}
-                    empty="No permission sets"
-                    invalid={!!errors.permissionSetArn}
-                    data-testid="permission-set-select"
-                  />
-                </FormField>
-                {entitlement ? (
-                  <Box data-testid="entitlement-summary">
-                    <ColumnLayout columns={3} variant="text-grid">
-                      <Field label="Maximum duration" testId="max-duration">
-                        {formatMinutes(entitlement.maxDurationMinutes)}
-                      </Field>
-                      <Field label="Approval" testId="approval-needed">
-                        {entitlement.approvalRequired ? (
-                          <StatusIndicator type="pending">
-                            Required
-                            {settings ? ` (approvers have ${settings.approvalExpiryHours} h to decide)` : ''}
-                          </StatusIndicator>
-                        ) : (
-                          <StatusIndicator type="success">Not required: access starts at the start time</StatusIndicator>
-                        )}
-                      </Field>
-                      <Field label="Ticket number">{entitlement.ticketRequired ? 'Required' : 'Optional'}</Field>
-                    </ColumnLayout>
+          </FormField>
+          <FormField
+            label="Duration"
+            description="How long the access lasts."
+            constraintText={
+              maxMinutes !== undefined
+                ? `Maximum ${formatMinutes(maxMinutes)}${entitlement ? ' for this account and permission set' : ''}.`
+                : undefined
+            }
+            errorText={errors.durationMinutes}
+            data-testid="field-duration"
+          >
+            <DurationInput
+              hours={draft.hours}
+              minutes={draft.minutes}
+              onHours={(v) => set('hours', v, 'durationMinutes')}
+              onMinutes={(v) => set('minutes', v, 'durationMinutes')}
+              testIds={['duration-hours', 'duration-minutes']}
+              numeric
+              invalid={!!errors.durationMinutes}
+            />
+          </FormField>
+        </SpaceBetween>
+      </Container>
+      <Container header={<Header variant="h2">Why</Header>}>
+        <SpaceBetween size="l">
+          <FormField
+            label="Justification"
+            description="What you will do with this access. Approvers and auditors read it."
+            constraintText={`${draft.justification.length} of ${MAX_JUSTIFICATION} characters.`}
+            errorText={errors.justification}
+            data-testid="field-justification"
+          >
+            <Textarea
+              value={draft.justification}
+              onChange={(e) => set('justification', e.detail.value, 'justification')}
+              rows={4}
+              invalid={!!errors.justification}
+              data-testid="justification"
+            />
+          </FormField>
+          <FormField
+            label={
+              ticketRequired ? (
+                <span data-testid="ticket-required">
+                  Ticket number{' '}
+                  <Box variant="span" color="text-status-error">
+                    * required
                   </Box>
-                ) : null}
-              </SpaceBetween>
-            </Container>
-            <Container header={<Header variant="h2">When</Header>}>
-              <SpaceBetween size="l">
-                <FormField
-                  label="Start"
-                  description={
-                    draft.startEdited
-                      ? 'Access starts at this local date and time.'
-                      : 'Access starts as soon as the request is approved. Change the date or time to schedule it.'
-                  }
-                  errorText={errors.startTime}
-                  data-testid="field-start"
-                  secondaryControl={
-                    draft.startEdited ? (
-                      <Button
-                        formAction="none"
-                        onClick={() =>
-                          setDraft((d) => ({ ...d, startEdited: false, startDate: now.date, startTime: now.time }))
-                        }
-                      >
-                        Start now
-                      </Button>
-                    ) : undefined
-                  }
-                >
-                  <SpaceBetween direction="horizontal" size="xs">
-                    <DatePicker
-                      value={draft.startDate}
-                      onChange={(e) => setDraft((d) => ({ ...d, startDate: e.detail.value, startEdited: true }))}
-                      placeholder="YYYY/MM/DD"
-                      openCalendarAriaLabel={(selected) => `Choose start date${selected ? `, selected ${selected}` : ''}`}
-                      isDateEnabled={(date) => {
-                        const today = new Date();
-                        today.setHours(0, 0, 0, 0);
-                        return date >= today;
-                      }}
-                      invalid={!!errors.startTime}
-                    />
-                    <TimeInput
-                      value={draft.startTime}
-                      onChange={(e) => setDraft((d) => ({ ...d, startTime: e.detail.value, startEdited: true }))}
-                      format="hh:mm"
-                      placeholder="hh:mm"
-                      invalid={!!errors.startTime}
-                    />
-                  </SpaceBetween>
-                </FormField>
-                <FormField
-                  label="Duration"
-                  description="How long the access lasts."
-                  constraintText={
-                    maxMinutes !== undefined
-                      ? `Maximum ${formatMinutes(maxMinutes)}${entitlement ? ' for this account and permission set' : ''}.`
-                      : undefined
-                  }
-                  errorText={errors.durationMinutes}
-                  data-testid="field-duration"
-                >
-                  <SpaceBetween direction="horizontal" size="xs" alignItems="center">
-                    <div style={{ width: 90 }}>
-                      <Input
-                        type="number"
-                        inputMode="numeric"
-                        value={draft.hours}
-                        onChange={(e) => set('hours', e.detail.value, 'durationMinutes')}
-                        ariaLabel="Hours"
-                        invalid={!!errors.durationMinutes}
-                        data-testid="duration-hours"
-                      />
-                    </div>
-                    <Box variant="span">hours</Box>
-                    <div style={{ width: 90 }}>
-                      <Input
-                        type="number"
-                        inputMode="numeric"
-                        value={draft.minutes}
-                        onChange={(e) => set('minutes', e.detail.value, 'durationMinutes')}
-                        ariaLabel="Minutes"
-                        invalid={!!errors.durationMinutes}
-                        data-testid="duration-minutes"
-                      />
-                    </div>
-                    <Box variant="span">minutes</Box>
-                  </SpaceBetween>
-                </FormField>
-              </SpaceBetween>
-            </Container>
-            <Container header={<Header variant="h2">Why</Header>}>
-              <SpaceBetween size="l">
-                <FormField
-                  label="Justification"
-                  description="What you will do with this access. Approvers and auditors read it."
-                  constraintText={`${draft.justification.length} of ${MAX_JUSTIFICATION} characters.`}
-                  errorText={errors.justification}
-                  data-testid="field-justification"
-                >
-                  <Textarea
-                    value={draft.justification}
-                    onChange={(e) => set('justification', e.detail.value, 'justification')}
-                    rows={4}
-                    invalid={!!errors.justification}
-                    data-testid="justification"
-                  />
-                </FormField>
-                <FormField
-                  label={
-                    ticketRequired ? (
-                      <span data-testid="ticket-required">
-                        Ticket number{' '}
-                        <Box variant="span" color="text-status-error">
-                          * required
-                        </Box>
-                      </span>
-                    ) : (
-                      <span>
-                        Ticket number <i>- optional</i>
-                      </span>
-                    )
-                  }
-                  description="A change or incident ticket, e.g. INC-1234."
-                  errorText={errors.ticketNo}
-                  data-testid="field-ticket"
-                >
-                  <Input
-                    value={draft.ticketNo}
-                    onChange={(e) => set('ticketNo', e.detail.value, 'ticketNo')}
-                    invalid={!!errors.ticketNo}
-                    data-testid="ticket"
-                  />
-                </FormField>
-              </SpaceBetween>
-            </Container>
-          </SpaceBetween>
-        </Form>
-      </form>
-    </ContentLayout>
+                </span>
+              ) : (
+                <span>
+                  Ticket number <i>- optional</i>
+                </span>
+              )
+            }
+            description="A change or incident ticket, e.g. INC-1234."
+            errorText={errors.ticketNo}
+            data-testid="field-ticket"
+          >
+            <Input
+              value={draft.ticketNo}
+              onChange={(e) => set('ticketNo', e.detail.value, 'ticketNo')}
+              invalid={!!errors.ticketNo}
+              data-testid="ticket"
+            />
+          </FormField>
+        </SpaceBetween>
+      </Container>
+    </FormPage>
   );
 }
-

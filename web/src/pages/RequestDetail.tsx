@@ -8,14 +8,13 @@ import Container from '@cloudscape-design/components/container';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import Spinner from '@cloudscape-design/components/spinner';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import Alert from '@cloudscape-design/components/alert';
 import { ApiError } from '../api/client';
 import type { AccessRequest } from '../api/types';
 import { useApp } from '../context';
-import { ApprovalExpiry, Countdown, EmptyState, Field, LoadError, StatusBadge, UserName } from '../components/common';
+import { ApprovalExpiry, Countdown, EmptyState, Field, LoadError, PageSpinner, StatusBadge, UserName } from '../components/common';
 import { useRequestActions } from '../components/RequestActions';
 import { useAsync } from '../lib/hooks';
 import { canCancel, canDecide, canEndEarly, canRevoke, isLive } from '../lib/status';
@@ -56,13 +55,7 @@ function RequestView({ id }: { id: string }) {
     }
     return <LoadError error={request.error} what="the request" />;
   }
-  if (!r) {
-    return (
-      <Box textAlign="center" padding="xxl">
-        <Spinner size="large" />
-      </Box>
-    );
-  }
+  if (!r) return <PageSpinner />;
 
   const userId = me.user.id;
   const buttons = [];

@@ -86,13 +86,3 @@ export function useOptions(dir: Directory | undefined): Options {
     };
   }, [dir]);
 }
-
-/** The options for the selected ids; ids missing from the directory still show. */
-export function selected(options: MultiselectProps.Option[], ids: readonly string[]): MultiselectProps.Option[] {
-  const byValue = new Map(options.map((o) => [o.value, o]));
-  return ids.map((id) => byValue.get(id) ?? { value: id, label: id });
-}
-
-export function ids(options: readonly MultiselectProps.Option[]): string[] {
-  return options.map((o) => o.value ?? '').filter(Boolean);
-}
