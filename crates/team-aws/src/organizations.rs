@@ -1,0 +1,291 @@
+//! [`Organization`] over AWS Organizations (the account tree) and SSO Admin (the
+//! permission set catalogue), cached because every API call evaluates policies.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use team_core::ids::{AccountId, OuId, PermissionSetArn};
+use team_core::org::{Account, OrgTree, OrgUnit, PermissionSet};
+use team_core::ports::Organization;
+use team_core::{TeamError, TeamResult};
+use tokio::sync::Mutex;
+
+use crate::retry::{Backoff, Failure, retry};
+
+/// How long the tree and the permission sets are reused unless configured otherwise.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(300);
+
+struct Cached<T> {
+    value: T,
+    loaded: Instant,
+}
+
+/// Reads the organization recursively (roots, OUs below each parent, accounts of
+/// each parent, every page) and Identity Center's permission sets; both are kept
+/// for the cache TTL, so a warm Lambda asks AWS at most once per TTL.
+pub struct AwsOrganization {
+    organizations: aws_sdk_organizations::Client,
+    sso_admin: aws_sdk_ssoadmin::Client,
+    instance_arn: String,
+    ttl: Duration,
+    backoff: Backoff,
+    // A tokio mutex, held across the reload, so concurrent callers wait for one
+    // reload instead of all hitting Organizations' low rate limits at once.
+    tree: Mutex<Option<Cached<Arc<OrgTree>>>>,
+    permission_sets: Mutex<Option<Cached<Vec<PermissionSet>>>>,
+}
+
+impl std::fmt::Debug for AwsOrganization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsOrganization")
+            .field("instance_arn", &self.instance_arn)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AwsOrganization {
+    /// The organization seen through `organizations` (from the management or a
+    /// delegated administrator account) and the permission sets of the Identity
+    /// Center instance `instance_arn`, cached for `cache_ttl`
+    /// ([`DEFAULT_CACHE_TTL`] is a good value; zero disables the cache).
+    pub fn new(
+        organizations: aws_sdk_organizations::Client,
+        sso_admin: aws_sdk_ssoadmin::Client,
+        instance_arn: impl Into<String>,
+        cache_ttl: Duration,
+    ) -> AwsOrganization {
+        AwsOrganization {
+            organizations,
+            sso_admin,
+            instance_arn: instance_arn.into(),
+            ttl: cache_ttl,
+            backoff: Backoff::default(),
+            tree: Mutex::new(None),
+            permission_sets: Mutex::new(None),
+        }
+    }
+
+    /// Replaces the retry policy.
+    pub fn with_backoff(mut self, backoff: Backoff) -> AwsOrganization {
+        self.backoff = backoff;
+        self
+    }
+
+    fn fresh<T>(&self, cached: &Option<Cached<T>>) -> bool {
+        cached
+            .as_ref()
+            .is_some_and(|c| c.loaded.elapsed() < self.ttl)
+    }
+
+    async fn load_tree(&self) -> TeamResult<OrgTree> {
+        let mut ous = Vec::new();
+        let mut accounts = Vec::new();
+        let mut parents = Vec::new();
+        for root in self.roots().await? {
+            let id = parse_ou(root.id.as_deref())?;
+            ous.push(OrgUnit {
+                id: id.clone(),
+                name: root.name.unwrap_or_else(|| "Root".into()),
+                parent_id: None,
+            });
+            parents.push(id);
+        }
+        // Depth first over the parents still to visit; the tree is finite and
+        // OrgTree::new refuses a cycle if Organizations ever answered one.
+        while let Some(parent) = parents.pop() {
+            for ou in self.child_ous(&parent).await? {
+                let id = parse_ou(ou.id.as_deref())?;
+                ous.push(OrgUnit {
+                    id: id.clone(),
+                    name: ou.name.unwrap_or_else(|| id.to_string()),
+                    parent_id: Some(parent.clone()),
+                });
+                parents.push(id);
+            }
+            for account in self.child_accounts(&parent).await? {
+                let id = AccountId::parse(account.id.clone().unwrap_or_default()).map_err(|e| {
+                    TeamError::Internal(format!("Organizations returned a bad account id: {e}"))
+                })?;
+                accounts.push(Account {
+                    name: account.name.unwrap_or_else(|| id.to_string()),
+                    id,
+                    parent_id: parent.clone(),
+                });
+            }
+        }
+        tracing::info!(
+            accounts = accounts.len(),
+            ous = ous.len(),
+            "organization tree loaded"
+        );
+        OrgTree::new(accounts, ous)
+    }
+
+    async fn roots(&self) -> TeamResult<Vec<aws_sdk_organizations::types::Root>> {
+        const OP: &str = "ListRoots";
+        let mut all = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = retry(&self.backoff, OP, || async {
+                self.organizations
+                    .list_roots()
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| Failure::of(&e).into_team_error(OP))
+            })
+            .await?;
+            all.extend(page.roots.unwrap_or_default());
+            next = page.next_token.filter(|t| !t.is_empty());
+            if next.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn child_ous(
+        &self,
+        parent: &OuId,
+    ) -> TeamResult<Vec<aws_sdk_organizations::types::OrganizationalUnit>> {
+        const OP: &str = "ListOrganizationalUnitsForParent";
+        let mut all = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = retry(&self.backoff, OP, || async {
+                self.organizations
+                    .list_organizational_units_for_parent()
+                    .parent_id(parent.as_str())
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| Failure::of(&e).into_team_error(OP))
+            })
+            .await?;
+            all.extend(page.organizational_units.unwrap_or_default());
+            next = page.next_token.filter(|t| !t.is_empty());
+            if next.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn child_accounts(
+        &self,
+        parent: &OuId,
+    ) -> TeamResult<Vec<aws_sdk_organizations::types::Account>> {
+        const OP: &str = "ListAccountsForParent";
+        let mut all = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = retry(&self.backoff, OP, || async {
+                self.organizations
+                    .list_accounts_for_parent()
+                    .parent_id(parent.as_str())
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| Failure::of(&e).into_team_error(OP))
+            })
+            .await?;
+            all.extend(page.accounts.unwrap_or_default());
+            next = page.next_token.filter(|t| !t.is_empty());
+            if next.is_none() {
+                return Ok(all);
+            }
+        }
+    }
+
+    async fn load_permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
+        const LIST: &str = "ListPermissionSets";
+        const DESCRIBE: &str = "DescribePermissionSet";
+        let mut arns = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = retry(&self.backoff, LIST, || async {
+                self.sso_admin
+                    .list_permission_sets()
+                    .instance_arn(&self.instance_arn)
+                    .set_next_token(next.clone())
+                    .send()
+                    .await
+                    .map_err(|e| Failure::of(&e).into_team_error(LIST))
+            })
+            .await?;
+            arns.extend(page.permission_sets.unwrap_or_default());
+            next = page.next_token.filter(|t| !t.is_empty());
+            if next.is_none() {
+                break;
+            }
+        }
+        let mut sets = Vec::with_capacity(arns.len());
+        for arn in arns {
+            let parsed = match PermissionSetArn::parse(arn.as_str()) {
+                Ok(parsed) => parsed,
+                Err(err) => {
+                    // One odd ARN must not hide the whole catalogue.
+                    tracing::warn!(permission_set_arn = %arn, error = %err, "skipping a permission set");
+                    continue;
+                }
+            };
+            let output = retry(&self.backoff, DESCRIBE, || async {
+                self.sso_admin
+                    .describe_permission_set()
+                    .instance_arn(&self.instance_arn)
+                    .permission_set_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| Failure::of(&e).into_team_error(DESCRIBE))
+            })
+            .await?;
+            let (name, description) = output
+                .permission_set
+                .map(|d| (d.name, d.description))
+                .unwrap_or_default();
+            sets.push(PermissionSet {
+                name: name.unwrap_or_else(|| parsed.to_string()),
+                description: description.filter(|d| !d.is_empty()),
+                arn: parsed,
+            });
+        }
+        sets.sort_by(|a, b| a.name.cmp(&b.name));
+        tracing::info!(permission_sets = sets.len(), "permission sets loaded");
+        Ok(sets)
+    }
+}
+
+fn parse_ou(id: Option<&str>) -> TeamResult<OuId> {
+    OuId::parse(id.unwrap_or_default()).map_err(|e| {
+        TeamError::Internal(format!("Organizations returned a bad OU or root id: {e}"))
+    })
+}
+
+#[async_trait]
+impl Organization for AwsOrganization {
+    async fn tree(&self) -> TeamResult<Arc<OrgTree>> {
+        let mut cached = self.tree.lock().await;
+        if let Some(hit) = cached.as_ref().filter(|_| self.fresh(&cached)) {
+            return Ok(Arc::clone(&hit.value));
+        }
+        let tree = Arc::new(self.load_tree().await?);
+        *cached = Some(Cached {
+            value: Arc::clone(&tree),
+            loaded: Instant::now(),
+        });
+        Ok(tree)
+    }
+
+    async fn permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
+        let mut cached = self.permission_sets.lock().await;
+        if let Some(hit) = cached.as_ref().filter(|_| self.fresh(&cached)) {
+            return Ok(hit.value.clone());
+        }
+        let sets = self.load_permission_sets().await?;
+        *cached = Some(Cached {
+            value: sets.clone(),
+            loaded: Instant::now(),
+        });
+        Ok(sets)
+    }
+}

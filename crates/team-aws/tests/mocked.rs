@@ -1,0 +1,1411 @@
+//! The adapters against `aws-smithy-mocks`: the SDK's real request and response
+//! types, canned answers, no network. Each client has the SDK's own retries
+//! turned off so the adapter's back-off is what is under test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_types::error::ErrorMetadata;
+use serde_json::json;
+use team_aws::{
+    AwsNotifier, AwsOrganization, Backoff, CloudTrailConfig, CloudTrailLakeActivity,
+    EventBridgeScheduler, EventDataStoreId, IdentityStoreDirectory, NotifierConfig,
+    SchedulerConfig, SlackConfig, SsoAdminProvisioner, StateMachineArns, StepFunctionsWorkflow,
+};
+use team_core::TeamError;
+use team_core::ids::{AccountId, Justification, PermissionSetArn, RequestId, UserId};
+use team_core::ports::{
+    AccessProvisioner, Channel, Directory, Notification, Notifier, Operation, OperationStatus,
+    Organization, Scheduler, SessionActivity, Workflow, WorkflowKind,
+};
+use team_core::request::{
+    AccessRequest, AccountRef, Assignment, EventKind, PermissionSetRef, Status, UserRef,
+};
+use time::macros::datetime;
+
+const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
+const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef";
+
+fn meta(code: &str, message: &str) -> ErrorMetadata {
+    ErrorMetadata::builder().code(code).message(message).build()
+}
+
+fn assignment() -> Assignment {
+    Assignment {
+        user_id: UserId::parse("9067-user").unwrap(),
+        account_id: AccountId::parse("111122223333").unwrap(),
+        permission_set_arn: PermissionSetArn::parse(PS).unwrap(),
+    }
+}
+
+mod sso_admin {
+    use super::*;
+    use aws_sdk_ssoadmin::Client;
+    use aws_sdk_ssoadmin::config::retry::RetryConfig;
+    use aws_sdk_ssoadmin::operation::create_account_assignment::{
+        CreateAccountAssignmentError, CreateAccountAssignmentOutput,
+    };
+    use aws_sdk_ssoadmin::operation::delete_account_assignment::DeleteAccountAssignmentError;
+    use aws_sdk_ssoadmin::operation::describe_account_assignment_creation_status::DescribeAccountAssignmentCreationStatusOutput;
+    use aws_sdk_ssoadmin::types::error::ConflictException;
+    use aws_sdk_ssoadmin::types::{AccountAssignmentOperationStatus, StatusValues};
+
+    fn status(
+        id: &str,
+        value: StatusValues,
+        reason: Option<&str>,
+    ) -> AccountAssignmentOperationStatus {
+        AccountAssignmentOperationStatus::builder()
+            .request_id(id)
+            .status(value)
+            .set_failure_reason(reason.map(str::to_string))
+            .build()
+    }
+
+    fn created(id: &'static str) -> CreateAccountAssignmentOutput {
+        CreateAccountAssignmentOutput::builder()
+            .account_assignment_creation_status(status(id, StatusValues::InProgress, None))
+            .build()
+    }
+
+    fn no_sdk_retries(c: aws_sdk_ssoadmin::config::Builder) -> aws_sdk_ssoadmin::config::Builder {
+        c.retry_config(RetryConfig::disabled())
+    }
+
+    fn provisioner(client: Client) -> SsoAdminProvisioner {
+        SsoAdminProvisioner::new(client, INSTANCE).with_backoff(Backoff::immediate(4))
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_until_identity_center_accepts() {
+        let rule = mock!(Client::create_account_assignment)
+            .sequence()
+            .error(|| {
+                CreateAccountAssignmentError::generic(meta("ThrottlingException", "Rate exceeded"))
+            })
+            .times(2)
+            .output(|| created("op-1"))
+            .build();
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let operation = provisioner(client)
+            .create_assignment(&assignment())
+            .await
+            .unwrap();
+        assert_eq!(
+            operation,
+            Operation {
+                id: "op-1".into(),
+                deletion: false
+            }
+        );
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_request_names_the_user_account_and_permission_set() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let rule = mock!(Client::create_account_assignment).then_compute_output(move |input| {
+            sink.lock().unwrap().push(input.clone());
+            created("op-2")
+        });
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        provisioner(client)
+            .create_assignment(&assignment())
+            .await
+            .unwrap();
+        let input = seen.lock().unwrap().pop().unwrap();
+        assert_eq!(input.instance_arn(), Some(INSTANCE));
+        assert_eq!(input.target_id(), Some("111122223333"));
+        assert_eq!(input.target_type().map(|t| t.as_str()), Some("AWS_ACCOUNT"));
+        assert_eq!(input.principal_type().map(|t| t.as_str()), Some("USER"));
+        assert_eq!(input.principal_id(), Some("9067-user"));
+        assert_eq!(input.permission_set_arn(), Some(PS));
+    }
+
+    #[tokio::test]
+    async fn a_conflict_that_never_clears_becomes_a_transient_error_after_the_bound() {
+        let rule = mock!(Client::create_account_assignment)
+            .sequence()
+            .error(|| {
+                CreateAccountAssignmentError::ConflictException(
+                    ConflictException::builder()
+                        .message("Another operation is in progress for this assignment")
+                        .meta(meta(
+                            "ConflictException",
+                            "Another operation is in progress for this assignment",
+                        ))
+                        .build(),
+                )
+            })
+            .repeatedly()
+            .build();
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let err = provisioner(client)
+            .create_assignment(&assignment())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, TeamError::Transient(m) if m.contains("ConflictException")),
+            "{err:?}"
+        );
+        assert_eq!(err.code(), "TeamTransientError");
+        assert_eq!(rule.num_calls(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_conflict_saying_the_assignment_exists_is_success() {
+        let rule = mock!(Client::create_account_assignment).then_error(|| {
+            CreateAccountAssignmentError::generic(meta(
+                "ConflictException",
+                "The account assignment already exists",
+            ))
+        });
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let provisioner = provisioner(client);
+        let operation = provisioner.create_assignment(&assignment()).await.unwrap();
+        // No further call: the mock would panic on an unexpected DescribeAccountAssignmentCreationStatus.
+        assert_eq!(
+            provisioner.operation_status(&operation).await.unwrap(),
+            OperationStatus::Succeeded
+        );
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_creation_surfaces_identity_centers_reason() {
+        let rule = mock!(Client::describe_account_assignment_creation_status)
+            .sequence()
+            .output(|| {
+                DescribeAccountAssignmentCreationStatusOutput::builder()
+                    .account_assignment_creation_status(status("op-3", StatusValues::InProgress, None))
+                    .build()
+            })
+            .output(|| {
+                DescribeAccountAssignmentCreationStatusOutput::builder()
+                    .account_assignment_creation_status(status(
+                        "op-3",
+                        StatusValues::Failed,
+                        Some("Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope."),
+                    ))
+                    .build()
+            })
+            .build();
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let provisioner = provisioner(client);
+        let operation = Operation {
+            id: "op-3".into(),
+            deletion: false,
+        };
+        assert_eq!(
+            provisioner.operation_status(&operation).await.unwrap(),
+            OperationStatus::InProgress
+        );
+        assert_eq!(
+            provisioner.operation_status(&operation).await.unwrap(),
+            OperationStatus::Failed {
+                reason: "Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope."
+                    .into()
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_creation_that_failed_because_the_assignment_exists_is_success() {
+        let rule = mock!(Client::describe_account_assignment_creation_status).then_output(|| {
+            DescribeAccountAssignmentCreationStatusOutput::builder()
+                .account_assignment_creation_status(status(
+                    "op-4",
+                    StatusValues::Failed,
+                    Some("Account assignment already exists"),
+                ))
+                .build()
+        });
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let status = provisioner(client)
+            .operation_status(&Operation {
+                id: "op-4".into(),
+                deletion: false,
+            })
+            .await
+            .unwrap();
+        assert_eq!(status, OperationStatus::Succeeded);
+    }
+
+    #[tokio::test]
+    async fn deleting_an_assignment_that_is_already_gone_is_success() {
+        let rule = mock!(Client::delete_account_assignment).then_error(|| {
+            DeleteAccountAssignmentError::generic(meta(
+                "ResourceNotFoundException",
+                "Could not find the account assignment",
+            ))
+        });
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let provisioner = provisioner(client);
+        let operation = provisioner.delete_assignment(&assignment()).await.unwrap();
+        assert!(operation.deletion);
+        assert_eq!(
+            provisioner.operation_status(&operation).await.unwrap(),
+            OperationStatus::Succeeded
+        );
+    }
+
+    #[tokio::test]
+    async fn access_denied_is_not_retried() {
+        let rule = mock!(Client::create_account_assignment)
+            .sequence()
+            .error(|| CreateAccountAssignmentError::generic(meta("AccessDeniedException", "no")))
+            .repeatedly()
+            .build();
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let err = provisioner(client)
+            .create_assignment(&assignment())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TeamError::Internal(_)), "{err:?}");
+        assert_eq!(rule.num_calls(), 1);
+    }
+}
+
+mod scheduler {
+    use super::*;
+    use aws_sdk_scheduler::Client;
+    use aws_sdk_scheduler::config::retry::RetryConfig;
+    use aws_sdk_scheduler::operation::create_schedule::{
+        CreateScheduleError, CreateScheduleOutput,
+    };
+    use aws_sdk_scheduler::operation::delete_schedule::{
+        DeleteScheduleError, DeleteScheduleOutput,
+    };
+    use aws_sdk_scheduler::operation::update_schedule::UpdateScheduleOutput;
+    use aws_sdk_scheduler::types::ActionAfterCompletion;
+
+    fn config() -> SchedulerConfig {
+        SchedulerConfig::new(
+            "team-rs",
+            "arn:aws:states:us-east-1:111122223333:stateMachine:revoke",
+            "arn:aws:iam::111122223333:role/team-scheduler",
+            "arn:aws:sqs:us-east-1:111122223333:team-dlq",
+        )
+    }
+
+    fn no_sdk_retries(c: aws_sdk_scheduler::config::Builder) -> aws_sdk_scheduler::config::Builder {
+        c.retry_config(RetryConfig::disabled())
+    }
+
+    #[tokio::test]
+    async fn a_session_end_is_a_one_time_schedule_that_deletes_itself() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let rule = mock!(Client::create_schedule).then_compute_output(move |input| {
+            sink.lock().unwrap().push(input.clone());
+            CreateScheduleOutput::builder()
+                .schedule_arn("arn:aws:scheduler:us-east-1:111122223333:schedule/team-rs/req-1")
+                .build()
+                .unwrap()
+        });
+        let client = mock_client!(
+            aws_sdk_scheduler,
+            RuleMode::Sequential,
+            [&rule],
+            no_sdk_retries
+        );
+        let scheduler =
+            EventBridgeScheduler::new(client, config()).with_backoff(Backoff::immediate(2));
+        scheduler
+            .schedule_end(
+                &RequestId::parse("req-1").unwrap(),
+                datetime!(2024-05-01 19:30:00 +2),
+            )
+            .await
+            .unwrap();
+        let input = seen.lock().unwrap().pop().unwrap();
+        assert_eq!(input.name(), Some("req-1"));
+        assert_eq!(input.group_name(), Some("team-rs"));
+        assert_eq!(input.schedule_expression(), Some("at(2024-05-01T17:30:00)"));
+        assert_eq!(input.schedule_expression_timezone(), Some("UTC"));
+        assert_eq!(
+            input.action_after_completion(),
+            Some(&ActionAfterCompletion::Delete)
+        );
+        let target = input.target().unwrap();
+        assert_eq!(
+            target.arn(),
+            "arn:aws:states:us-east-1:111122223333:stateMachine:revoke"
+        );
+        assert_eq!(
+            target.role_arn(),
+            "arn:aws:iam::111122223333:role/team-scheduler"
+        );
+        let body: serde_json::Value = serde_json::from_str(target.input().unwrap()).unwrap();
+        assert_eq!(body, json!({"requestId": "req-1"}));
+        assert_eq!(
+            target.dead_letter_config().and_then(|d| d.arn()),
+            Some("arn:aws:sqs:us-east-1:111122223333:team-dlq")
+        );
+        assert!(
+            target
+                .retry_policy()
+                .and_then(|r| r.maximum_retry_attempts())
+                .is_some()
+        );
+    }
+
+    #[tokio::test]
+    async fn scheduling_again_replaces_the_existing_schedule() {
+        let create = mock!(Client::create_schedule).then_error(|| {
+            CreateScheduleError::generic(meta(
+                "ConflictException",
+                "Schedule req-1 already exists.",
+            ))
+        });
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let update = mock!(Client::update_schedule).then_compute_output(move |input| {
+            sink.lock().unwrap().push(input.clone());
+            UpdateScheduleOutput::builder()
+                .schedule_arn("arn:aws:scheduler:us-east-1:111122223333:schedule/team-rs/req-1")
+                .build()
+                .unwrap()
+        });
+        let client = mock_client!(
+            aws_sdk_scheduler,
+            RuleMode::Sequential,
+            [&create, &update],
+            no_sdk_retries
+        );
+        let scheduler =
+            EventBridgeScheduler::new(client, config()).with_backoff(Backoff::immediate(2));
+        scheduler
+            .schedule_end(
+                &RequestId::parse("req-1").unwrap(),
+                datetime!(2024-05-02 08:00 UTC),
+            )
+            .await
+            .unwrap();
+        let input = seen.lock().unwrap().pop().unwrap();
+        assert_eq!(input.name(), Some("req-1"));
+        assert_eq!(input.schedule_expression(), Some("at(2024-05-02T08:00:00)"));
+        assert_eq!(
+            input.action_after_completion(),
+            Some(&ActionAfterCompletion::Delete)
+        );
+        assert_eq!(update.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn cancelling_deletes_the_schedule_and_a_missing_one_is_fine() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let deleted = mock!(Client::delete_schedule).then_compute_output(move |input| {
+            sink.lock().unwrap().push((
+                input.name().map(str::to_string),
+                input.group_name().map(str::to_string),
+            ));
+            DeleteScheduleOutput::builder().build()
+        });
+        let missing = mock!(Client::delete_schedule).then_error(|| {
+            DeleteScheduleError::generic(meta(
+                "ResourceNotFoundException",
+                "Schedule req-2 does not exist.",
+            ))
+        });
+        let client = mock_client!(
+            aws_sdk_scheduler,
+            RuleMode::Sequential,
+            [&deleted, &missing],
+            no_sdk_retries
+        );
+        let scheduler =
+            EventBridgeScheduler::new(client, config()).with_backoff(Backoff::immediate(2));
+        scheduler
+            .cancel_end(&RequestId::parse("req-1").unwrap())
+            .await
+            .unwrap();
+        scheduler
+            .cancel_end(&RequestId::parse("req-2").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            seen.lock().unwrap().as_slice(),
+            &[(Some("req-1".to_string()), Some("team-rs".to_string()))]
+        );
+        assert_eq!(missing.num_calls(), 1);
+    }
+}
+
+mod step_functions {
+    use super::*;
+    use aws_sdk_sfn::Client;
+    use aws_sdk_sfn::config::retry::RetryConfig;
+    use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
+    use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutionOutput};
+    use aws_sdk_sfn::types::error::ExecutionAlreadyExists;
+
+    fn arns() -> StateMachineArns {
+        StateMachineArns {
+            access_request: "arn:aws:states:us-east-1:111122223333:stateMachine:access-request"
+                .into(),
+            revoke: "arn:aws:states:us-east-1:111122223333:stateMachine:revoke".into(),
+        }
+    }
+
+    fn no_sdk_retries(c: aws_sdk_sfn::config::Builder) -> aws_sdk_sfn::config::Builder {
+        c.retry_config(RetryConfig::disabled())
+    }
+
+    #[tokio::test]
+    async fn an_execution_that_already_exists_counts_as_started() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let first = mock!(Client::start_execution).then_compute_output(move |input| {
+            sink.lock().unwrap().push(input.clone());
+            StartExecutionOutput::builder()
+                .execution_arn("arn:aws:states:us-east-1:111122223333:execution:revoke:end-req-1")
+                .start_date(aws_smithy_types::DateTime::from_secs(0))
+                .build()
+                .unwrap()
+        });
+        let again = mock!(Client::start_execution).then_error(|| {
+            StartExecutionError::ExecutionAlreadyExists(
+                ExecutionAlreadyExists::builder()
+                    .message("Execution Already Exists: 'end-req-1'")
+                    .meta(meta(
+                        "ExecutionAlreadyExists",
+                        "Execution Already Exists: 'end-req-1'",
+                    ))
+                    .build(),
+            )
+        });
+        let client = mock_client!(
+            aws_sdk_sfn,
+            RuleMode::Sequential,
+            [&first, &again],
+            no_sdk_retries
+        );
+        let workflow =
+            StepFunctionsWorkflow::new(client, arns()).with_backoff(Backoff::immediate(2));
+        for _ in 0..2 {
+            workflow
+                .start(
+                    WorkflowKind::Revoke,
+                    "end-req-1",
+                    json!({"requestId": "req-1"}),
+                )
+                .await
+                .unwrap();
+        }
+        let input = seen.lock().unwrap().pop().unwrap();
+        assert_eq!(input.state_machine_arn(), Some(arns().revoke.as_str()));
+        assert_eq!(input.name(), Some("end-req-1"));
+        assert_eq!(input.input(), Some(r#"{"requestId":"req-1"}"#));
+        assert_eq!(again.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_task_token_is_an_invalid_transition() {
+        let rule = mock!(Client::send_task_success)
+            .then_error(|| SendTaskSuccessError::generic(meta("TaskTimedOut", "Task Timed Out")));
+        let client = mock_client!(aws_sdk_sfn, RuleMode::Sequential, [&rule], no_sdk_retries);
+        let workflow =
+            StepFunctionsWorkflow::new(client, arns()).with_backoff(Backoff::immediate(2));
+        let err = workflow
+            .send_task_success("token", json!({"outcome": "approved"}))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "InvalidTransition", "{err:?}");
+        assert_eq!(rule.num_calls(), 1);
+    }
+}
+
+fn request() -> AccessRequest {
+    let start = datetime!(2024-05-01 17:30 UTC);
+    let user = |name: &str| UserRef {
+        user_id: UserId::parse(format!("id-{name}")).unwrap(),
+        username: name.into(),
+        email: Some(format!("{name}@example.com")),
+    };
+    AccessRequest {
+        id: RequestId::parse("req-1").unwrap(),
+        requester: user("alice"),
+        account: AccountRef {
+            id: AccountId::parse("111122223333").unwrap(),
+            name: "prod".into(),
+        },
+        permission_set: PermissionSetRef {
+            arn: PermissionSetArn::parse(PS).unwrap(),
+            name: "Admin".into(),
+        },
+        start_time: start,
+        duration_minutes: 60,
+        end_time: start + time::Duration::HOUR,
+        justification: Justification::parse("fix the deploy").unwrap(),
+        ticket_no: None,
+        status: Status::Pending,
+        approval_required: true,
+        approvals_required: 1,
+        approvers: vec![user("bob")],
+        decisions: vec![],
+        closed: None,
+        error_reason: None,
+        created_at: start,
+        updated_at: start,
+        version: 1,
+        task_token: Some("secret-task-token".into()),
+    }
+}
+
+mod notify {
+    use super::*;
+    use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+    use aws_sdk_sesv2::operation::send_email::{SendEmailError, SendEmailOutput};
+    use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
+
+    fn notification(channels: Vec<Channel>) -> Notification {
+        let request = request();
+        Notification {
+            recipients: request.approvers.clone(),
+            request,
+            event: EventKind::Submitted,
+            channels,
+            subject: "TEAM: alice for Admin on prod is pending".into(),
+        }
+    }
+
+    fn config() -> NotifierConfig {
+        NotifierConfig {
+            web_url: "https://team.example.com".into(),
+            email_from: Some("team@example.com".into()),
+            sns_topic_arn: Some("arn:aws:sns:us-east-1:111122223333:team".into()),
+            slack: Some(SlackConfig::new("team/slack")),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_channel_failing_does_not_fail_the_caller() {
+        let ses = mock!(aws_sdk_sesv2::Client::send_email).then_error(|| {
+            SendEmailError::generic(meta("MessageRejected", "Email address is not verified"))
+        });
+        let sns = mock!(aws_sdk_sns::Client::publish)
+            .then_error(|| PublishError::generic(meta("AuthorizationError", "not allowed")));
+        let secret = mock!(aws_sdk_secretsmanager::Client::get_secret_value)
+            .then_error(|| GetSecretValueError::generic(meta("AccessDeniedException", "no")));
+        let notifier = AwsNotifier::new(
+            config(),
+            mock_client!(aws_sdk_sesv2, [&ses]),
+            mock_client!(aws_sdk_sns, [&sns]),
+            mock_client!(aws_sdk_secretsmanager, [&secret]),
+        )
+        .unwrap();
+        notifier
+            .notify(&notification(vec![
+                Channel::Email,
+                Channel::Sns,
+                Channel::Slack,
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(ses.num_calls(), 1);
+        assert_eq!(sns.num_calls(), 1);
+        assert_eq!(secret.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_approver_gets_an_email_with_the_link_and_sns_gets_the_json() {
+        let emails = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&emails);
+        let ses = mock!(aws_sdk_sesv2::Client::send_email).then_compute_output(move |input| {
+            sink.lock().unwrap().push(input.clone());
+            SendEmailOutput::builder().message_id("m-1").build()
+        });
+        let published = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&published);
+        let sns = mock!(aws_sdk_sns::Client::publish).then_compute_output(move |input| {
+            sink.lock().unwrap().push(input.clone());
+            PublishOutput::builder().message_id("p-1").build()
+        });
+        let notifier = AwsNotifier::new(
+            config(),
+            mock_client!(aws_sdk_sesv2, [&ses]),
+            mock_client!(aws_sdk_sns, [&sns]),
+            mock_client!(aws_sdk_secretsmanager, []),
+        )
+        .unwrap();
+        notifier
+            .notify(&notification(vec![Channel::Email, Channel::Sns]))
+            .await
+            .unwrap();
+
+        let email = emails.lock().unwrap().pop().unwrap();
+        assert_eq!(email.from_email_address(), Some("team@example.com"));
+        assert_eq!(
+            email.destination().unwrap().to_addresses(),
+            &["bob@example.com".to_string()]
+        );
+        let simple = email.content().unwrap().simple().unwrap();
+        assert_eq!(
+            simple.subject().unwrap().data(),
+            "TEAM: alice for Admin on prod is pending"
+        );
+        let body = simple.body().unwrap();
+        assert!(
+            body.text()
+                .unwrap()
+                .data()
+                .contains("https://team.example.com/requests/req-1")
+        );
+        assert!(
+            body.html()
+                .unwrap()
+                .data()
+                .contains("href=\"https://team.example.com/requests/req-1\"")
+        );
+
+        let message = published.lock().unwrap().pop().unwrap();
+        assert_eq!(
+            message.topic_arn(),
+            Some("arn:aws:sns:us-east-1:111122223333:team")
+        );
+        let json: serde_json::Value = serde_json::from_str(message.message().unwrap()).unwrap();
+        assert_eq!(json["event"], "submitted");
+        assert_eq!(json["request"]["id"], "req-1");
+        assert!(
+            json["request"].get("taskToken").is_none(),
+            "the task token must not leave"
+        );
+    }
+}
+
+mod cloudtrail {
+    use super::*;
+    use aws_sdk_cloudtrail::Client;
+    use aws_sdk_cloudtrail::config::retry::RetryConfig;
+    use aws_sdk_cloudtrail::operation::get_query_results::GetQueryResultsOutput;
+    use aws_sdk_cloudtrail::operation::start_query::StartQueryOutput;
+    use aws_sdk_cloudtrail::types::QueryStatus;
+    use std::collections::HashMap;
+
+    fn activity(client: Client, max_polls: u32) -> CloudTrailLakeActivity {
+        let mut config = CloudTrailConfig::new(EventDataStoreId::parse("eds-1").unwrap());
+        config.poll_interval = Duration::ZERO;
+        config.max_polls = max_polls;
+        CloudTrailLakeActivity::new(client, config).with_backoff(Backoff::immediate(2))
+    }
+
+    fn no_sdk_retries(
+        c: aws_sdk_cloudtrail::config::Builder,
+    ) -> aws_sdk_cloudtrail::config::Builder {
+        c.retry_config(RetryConfig::disabled())
+    }
+
+    fn row(at: &str, name: &str) -> Vec<HashMap<String, String>> {
+        vec![
+            HashMap::from([("eventTime".to_string(), at.to_string())]),
+            HashMap::from([("eventName".to_string(), name.to_string())]),
+            HashMap::from([("eventSource".to_string(), "ec2.amazonaws.com".to_string())]),
+        ]
+    }
+
+    #[tokio::test]
+    async fn a_query_is_polled_until_finished_and_every_page_is_read() {
+        let sql = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&sql);
+        let start = mock!(Client::start_query).then_compute_output(move |input| {
+            *sink.lock().unwrap() = input.query_statement().unwrap_or_default().to_string();
+            StartQueryOutput::builder().query_id("q-1").build()
+        });
+        let results = mock!(Client::get_query_results)
+            .sequence()
+            .output(|| {
+                GetQueryResultsOutput::builder()
+                    .query_status(QueryStatus::Queued)
+                    .build()
+            })
+            .output(|| {
+                GetQueryResultsOutput::builder()
+                    .query_status(QueryStatus::Running)
+                    .build()
+            })
+            .output(|| {
+                GetQueryResultsOutput::builder()
+                    .query_status(QueryStatus::Finished)
+                    .query_result_rows(row("2024-05-01 17:50:00.000", "StopInstances"))
+                    .next_token("page-2")
+                    .build()
+            })
+            .output(|| {
+                GetQueryResultsOutput::builder()
+                    .query_status(QueryStatus::Finished)
+                    .query_result_rows(row("2024-05-01 17:40:00.000", "DescribeInstances"))
+                    .build()
+            })
+            .build();
+        let client = mock_client!(
+            aws_sdk_cloudtrail,
+            RuleMode::Sequential,
+            [&start, &results],
+            no_sdk_retries
+        );
+        let events = activity(client, 5).activity(&request()).await.unwrap();
+        let names: Vec<_> = events.iter().map(|e| e.event_name.as_str()).collect();
+        assert_eq!(names, ["DescribeInstances", "StopInstances"]);
+        assert!(sql.lock().unwrap().contains("FROM eds-1"));
+        assert_eq!(results.num_calls(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_query_that_keeps_running_is_a_transient_error() {
+        let start = mock!(Client::start_query)
+            .then_output(|| StartQueryOutput::builder().query_id("q-2").build());
+        let results = mock!(Client::get_query_results)
+            .sequence()
+            .output(|| {
+                GetQueryResultsOutput::builder()
+                    .query_status(QueryStatus::Running)
+                    .build()
+            })
+            .repeatedly()
+            .build();
+        let client = mock_client!(
+            aws_sdk_cloudtrail,
+            RuleMode::Sequential,
+            [&start, &results],
+            no_sdk_retries
+        );
+        let err = activity(client, 3).activity(&request()).await.unwrap_err();
+        assert!(matches!(err, TeamError::Transient(_)), "{err:?}");
+        assert_eq!(results.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_query_says_why() {
+        let start = mock!(Client::start_query)
+            .then_output(|| StartQueryOutput::builder().query_id("q-3").build());
+        let results = mock!(Client::get_query_results).then_output(|| {
+            GetQueryResultsOutput::builder()
+                .query_status(QueryStatus::Failed)
+                .error_message("COLUMN_NOT_FOUND")
+                .build()
+        });
+        let client = mock_client!(
+            aws_sdk_cloudtrail,
+            RuleMode::Sequential,
+            [&start, &results],
+            no_sdk_retries
+        );
+        let err = activity(client, 3).activity(&request()).await.unwrap_err();
+        assert!(
+            matches!(&err, TeamError::Internal(m) if m.contains("COLUMN_NOT_FOUND")),
+            "{err:?}"
+        );
+    }
+}
+
+mod directory {
+    use super::*;
+    use aws_sdk_identitystore::Client;
+    use aws_sdk_identitystore::operation::list_users::ListUsersOutput;
+    use aws_sdk_identitystore::types::{Email, User};
+
+    fn user(id: &str, name: &str, emails: Vec<Email>) -> User {
+        User::builder()
+            .identity_store_id("d-1234567890")
+            .user_id(id)
+            .user_arn(format!("arn:aws:identitystore:::user/{id}"))
+            .revision("1")
+            .user_name(name)
+            .set_emails(Some(emails))
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn users_are_read_page_by_page_with_their_primary_email() {
+        let rule = mock!(Client::list_users)
+            .sequence()
+            .output(|| {
+                ListUsersOutput::builder()
+                    .users(user(
+                        "u-2",
+                        "bob",
+                        vec![
+                            Email::builder().value("bob@home.example").build(),
+                            Email::builder()
+                                .value("bob@work.example")
+                                .primary(true)
+                                .build(),
+                        ],
+                    ))
+                    .next_token("t-1")
+                    .build()
+                    .unwrap()
+            })
+            .output(|| {
+                ListUsersOutput::builder()
+                    .users(user("u-1", "alice", vec![]))
+                    .build()
+                    .unwrap()
+            })
+            .build();
+        let client = mock_client!(aws_sdk_identitystore, RuleMode::Sequential, [&rule]);
+        let users = IdentityStoreDirectory::new(client, "d-1234567890")
+            .users()
+            .await
+            .unwrap();
+        let names: Vec<_> = users.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(names, ["alice", "bob"]);
+        assert_eq!(users[1].email.as_deref(), Some("bob@work.example"));
+        assert_eq!(users[0].email, None);
+        assert_eq!(rule.num_calls(), 2);
+    }
+}
+
+mod organization {
+    use super::*;
+    use aws_sdk_organizations::Client;
+    use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput;
+    use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput;
+    use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
+    use aws_sdk_organizations::types::{Account, OrganizationalUnit, Root};
+    use team_core::ids::OuId;
+
+    #[tokio::test]
+    async fn the_tree_is_read_recursively_and_cached() {
+        let roots = mock!(Client::list_roots).then_output(|| {
+            ListRootsOutput::builder()
+                .roots(Root::builder().id("r-ab12").name("Root").build())
+                .build()
+        });
+        let ous =
+            mock!(Client::list_organizational_units_for_parent).then_compute_output(|input| {
+                let builder = ListOrganizationalUnitsForParentOutput::builder();
+                match input.parent_id() {
+                    Some("r-ab12") => builder
+                        .organizational_units(
+                            OrganizationalUnit::builder()
+                                .id("ou-ab12-11111111")
+                                .name("workloads")
+                                .build(),
+                        )
+                        .build(),
+                    _ => builder.build(),
+                }
+            });
+        let accounts = mock!(Client::list_accounts_for_parent).then_compute_output(|input| {
+            let builder = ListAccountsForParentOutput::builder();
+            match input.parent_id() {
+                Some("ou-ab12-11111111") => builder
+                    .accounts(Account::builder().id("111122223333").name("prod").build())
+                    .build(),
+                _ => builder
+                    .accounts(
+                        Account::builder()
+                            .id("444455556666")
+                            .name("management")
+                            .build(),
+                    )
+                    .build(),
+            }
+        });
+        let client = mock_client!(
+            aws_sdk_organizations,
+            RuleMode::MatchAny,
+            [&roots, &ous, &accounts]
+        );
+        let org = AwsOrganization::new(
+            client,
+            mock_client!(aws_sdk_ssoadmin, []),
+            INSTANCE,
+            Duration::from_secs(300),
+        );
+        let tree = org.tree().await.unwrap();
+        let under: Vec<_> = tree
+            .accounts_under(&OuId::parse("r-ab12").unwrap())
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
+        assert_eq!(under.len(), 2, "{under:?}");
+        assert_eq!(
+            tree.ancestors(&AccountId::parse("111122223333").unwrap())
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["ou-ab12-11111111", "r-ab12"]
+        );
+        org.tree().await.unwrap();
+        assert_eq!(
+            roots.num_calls(),
+            1,
+            "the second call is served from the cache"
+        );
+    }
+}
+
+mod permission_sets {
+    use super::*;
+    use aws_sdk_ssoadmin::Client;
+    use aws_sdk_ssoadmin::operation::describe_permission_set::DescribePermissionSetOutput;
+    use aws_sdk_ssoadmin::operation::list_permission_sets::ListPermissionSetsOutput;
+    use aws_sdk_ssoadmin::types::PermissionSet;
+
+    const READ_ONLY: &str =
+        "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-abcdefabcdefabcd";
+
+    #[tokio::test]
+    async fn permission_sets_are_listed_page_by_page_and_described() {
+        let list = mock!(Client::list_permission_sets)
+            .sequence()
+            .output(|| {
+                ListPermissionSetsOutput::builder()
+                    .permission_sets(PS)
+                    .next_token("t-1")
+                    .build()
+            })
+            .output(|| {
+                ListPermissionSetsOutput::builder()
+                    .permission_sets(READ_ONLY)
+                    .build()
+            })
+            .build();
+        let describe = mock!(Client::describe_permission_set).then_compute_output(|input| {
+            let (name, description) = if input.permission_set_arn() == Some(PS) {
+                ("Admin", "")
+            } else {
+                ("ReadOnly", "look, do not touch")
+            };
+            DescribePermissionSetOutput::builder()
+                .permission_set(
+                    PermissionSet::builder()
+                        .name(name)
+                        .description(description)
+                        .permission_set_arn(input.permission_set_arn().unwrap_or_default())
+                        .build(),
+                )
+                .build()
+        });
+        let org = AwsOrganization::new(
+            mock_client!(aws_sdk_organizations, []),
+            mock_client!(aws_sdk_ssoadmin, RuleMode::MatchAny, [&list, &describe]),
+            INSTANCE,
+            Duration::from_secs(60),
+        );
+        let sets = org.permission_sets().await.unwrap();
+        assert_eq!(
+            sets.iter()
+                .map(|s| (s.name.as_str(), s.description.as_deref()))
+                .collect::<Vec<_>>(),
+            [("Admin", None), ("ReadOnly", Some("look, do not touch"))]
+        );
+        org.permission_sets().await.unwrap();
+        assert_eq!(
+            describe.num_calls(),
+            2,
+            "the second call is served from the cache"
+        );
+    }
+}
+
+mod slack {
+    use super::*;
+    use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput;
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+
+    /// One HTTP request as the fake Slack saw it.
+    #[derive(Debug, Clone)]
+    struct Seen {
+        path: String,
+        authorization: String,
+        body: String,
+    }
+
+    /// A minimal HTTP/1.1 server answering like Slack's Web API.
+    async fn fake_slack() -> (String, Arc<Mutex<Vec<Seen>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/api", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let sink = Arc::clone(&sink);
+                tokio::spawn(async move {
+                    let mut reader = BufReader::new(stream);
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let path = line
+                            .split_whitespace()
+                            .nth(1)
+                            .unwrap_or_default()
+                            .to_string();
+                        let (mut length, mut authorization) = (0usize, String::new());
+                        loop {
+                            let mut header = String::new();
+                            reader.read_line(&mut header).await.unwrap();
+                            let header = header.trim_end();
+                            if header.is_empty() {
+                                break;
+                            }
+                            let (name, value) = header.split_once(':').unwrap();
+                            match name.to_ascii_lowercase().as_str() {
+                                "content-length" => length = value.trim().parse().unwrap(),
+                                "authorization" => authorization = value.trim().to_string(),
+                                _ => {}
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).await.unwrap();
+                        let answer = if path.contains("users.lookupByEmail") {
+                            json!({"ok": true, "user": {"id": "U-BOB"}})
+                        } else {
+                            json!({"ok": true})
+                        };
+                        sink.lock().unwrap().push(Seen {
+                            path,
+                            authorization,
+                            body: String::from_utf8(body).unwrap(),
+                        });
+                        let answer = answer.to_string();
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+                            answer.len()
+                        );
+                        reader
+                            .get_mut()
+                            .write_all(response.as_bytes())
+                            .await
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        (url, seen)
+    }
+
+    #[tokio::test]
+    async fn slack_messages_reach_the_recipient_with_the_token_read_once() {
+        let (api_url, seen) = fake_slack().await;
+        let secret = mock!(aws_sdk_secretsmanager::Client::get_secret_value).then_output(|| {
+            GetSecretValueOutput::builder()
+                .secret_string(r#"{"token": "xoxb-test-token"}"#)
+                .build()
+        });
+        let notifier = AwsNotifier::new(
+            NotifierConfig {
+                web_url: "https://team.example.com".into(),
+                email_from: None,
+                sns_topic_arn: None,
+                slack: Some(SlackConfig {
+                    token_secret_id: "team/slack".into(),
+                    channel: Some("C-TEAM".into()),
+                    api_url,
+                }),
+            },
+            mock_client!(aws_sdk_sesv2, []),
+            mock_client!(aws_sdk_sns, []),
+            mock_client!(aws_sdk_secretsmanager, RuleMode::MatchAny, [&secret]),
+        )
+        .unwrap();
+        let request = request();
+        let notification = Notification {
+            recipients: request.approvers.clone(),
+            request,
+            event: EventKind::Submitted,
+            channels: vec![Channel::Slack],
+            subject: "TEAM: alice for Admin on prod is pending".into(),
+        };
+        notifier.notify(&notification).await.unwrap();
+        notifier.notify(&notification).await.unwrap();
+
+        assert_eq!(secret.num_calls(), 1, "the token is read once");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 6, "{seen:?}");
+        assert!(
+            seen.iter()
+                .all(|s| s.authorization == "Bearer xoxb-test-token")
+        );
+        assert_eq!(seen[0].path, "/api/chat.postMessage");
+        let channel_post: serde_json::Value = serde_json::from_str(&seen[0].body).unwrap();
+        assert_eq!(channel_post["channel"], "C-TEAM");
+        assert!(
+            channel_post["text"]
+                .as_str()
+                .unwrap()
+                .contains("<https://team.example.com/requests/req-1|Open the request>")
+        );
+        assert_eq!(
+            seen[1].path,
+            "/api/users.lookupByEmail?email=bob%40example.com"
+        );
+        let direct: serde_json::Value = serde_json::from_str(&seen[2].body).unwrap();
+        assert_eq!(direct["channel"], "U-BOB");
+    }
+}
+
+/// The SSO Admin adapter under team-core's real grant and record-error steps.
+mod grant_step {
+    use super::*;
+    use async_trait::async_trait;
+    use aws_sdk_ssoadmin::Client;
+    use aws_sdk_ssoadmin::operation::create_account_assignment::CreateAccountAssignmentOutput;
+    use aws_sdk_ssoadmin::operation::delete_account_assignment::DeleteAccountAssignmentOutput;
+    use aws_sdk_ssoadmin::operation::describe_account_assignment_creation_status::DescribeAccountAssignmentCreationStatusOutput;
+    use aws_sdk_ssoadmin::operation::describe_account_assignment_deletion_status::DescribeAccountAssignmentDeletionStatusOutput;
+    use aws_sdk_ssoadmin::types::{AccountAssignmentOperationStatus, StatusValues};
+    use team_core::memory::{MemoryPolicyStore, MemoryRequestStore};
+    use team_core::org::{Group, OrgTree, PermissionSet, User};
+    use team_core::ports::{ActivityEvent, Clock, IdGenerator, RequestStore};
+    use team_core::service::PollPolicy;
+    use team_core::steps::StepInput;
+    use team_core::{Ports, Team, TeamResult};
+    use time::OffsetDateTime;
+
+    /// Everything the grant step does not use.
+    struct Idle;
+
+    #[async_trait]
+    impl Directory for Idle {
+        async fn user(&self, _: &UserId) -> TeamResult<Option<User>> {
+            Ok(None)
+        }
+        async fn user_by_username(&self, _: &str) -> TeamResult<Option<User>> {
+            Ok(None)
+        }
+        async fn groups_of(&self, _: &UserId) -> TeamResult<Vec<Group>> {
+            Ok(vec![])
+        }
+        async fn members_of(&self, _: &team_core::ids::GroupId) -> TeamResult<Vec<User>> {
+            Ok(vec![])
+        }
+        async fn users(&self) -> TeamResult<Vec<User>> {
+            Ok(vec![])
+        }
+        async fn groups(&self) -> TeamResult<Vec<Group>> {
+            Ok(vec![])
+        }
+    }
+
+    #[async_trait]
+    impl Organization for Idle {
+        async fn tree(&self) -> TeamResult<Arc<OrgTree>> {
+            Ok(Arc::new(OrgTree::default()))
+        }
+        async fn permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
+            Ok(vec![])
+        }
+    }
+
+    #[async_trait]
+    impl Workflow for Idle {
+        async fn start(&self, _: WorkflowKind, _: &str, _: serde_json::Value) -> TeamResult<()> {
+            Ok(())
+        }
+        async fn send_task_success(&self, _: &str, _: serde_json::Value) -> TeamResult<()> {
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl Scheduler for Idle {
+        async fn schedule_end(&self, _: &RequestId, _: OffsetDateTime) -> TeamResult<()> {
+            Ok(())
+        }
+        async fn cancel_end(&self, _: &RequestId) -> TeamResult<()> {
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl Notifier for Idle {
+        async fn notify(&self, _: &Notification) -> TeamResult<()> {
+            Ok(())
+        }
+    }
+
+    #[async_trait]
+    impl SessionActivity for Idle {
+        async fn activity(&self, _: &AccessRequest) -> TeamResult<Vec<ActivityEvent>> {
+            Ok(vec![])
+        }
+    }
+
+    #[async_trait]
+    impl Clock for Idle {
+        fn now(&self) -> OffsetDateTime {
+            datetime!(2024-05-01 17:31 UTC)
+        }
+        async fn sleep(&self, _: Duration) {}
+    }
+
+    impl IdGenerator for Idle {
+        fn new_id(&self) -> String {
+            "unused".into()
+        }
+    }
+
+    fn status(
+        id: &str,
+        value: StatusValues,
+        reason: Option<&str>,
+    ) -> AccountAssignmentOperationStatus {
+        AccountAssignmentOperationStatus::builder()
+            .request_id(id)
+            .status(value)
+            .set_failure_reason(reason.map(str::to_string))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_failed_creation_becomes_a_provisioning_error_and_the_requests_error_reason() {
+        const REASON: &str = "The permission set is not provisioned to the account";
+        let create = mock!(Client::create_account_assignment).then_output(|| {
+            CreateAccountAssignmentOutput::builder()
+                .account_assignment_creation_status(status("op-c", StatusValues::InProgress, None))
+                .build()
+        });
+        let creation = mock!(Client::describe_account_assignment_creation_status)
+            .sequence()
+            .output(|| {
+                DescribeAccountAssignmentCreationStatusOutput::builder()
+                    .account_assignment_creation_status(status(
+                        "op-c",
+                        StatusValues::InProgress,
+                        None,
+                    ))
+                    .build()
+            })
+            .output(|| {
+                DescribeAccountAssignmentCreationStatusOutput::builder()
+                    .account_assignment_creation_status(status(
+                        "op-c",
+                        StatusValues::Failed,
+                        Some(REASON),
+                    ))
+                    .build()
+            })
+            .build();
+        let delete = mock!(Client::delete_account_assignment).then_output(|| {
+            DeleteAccountAssignmentOutput::builder()
+                .account_assignment_deletion_status(status("op-d", StatusValues::InProgress, None))
+                .build()
+        });
+        let deletion =
+            mock!(Client::describe_account_assignment_deletion_status).then_output(|| {
+                DescribeAccountAssignmentDeletionStatusOutput::builder()
+                    .account_assignment_deletion_status(status(
+                        "op-d",
+                        StatusValues::Succeeded,
+                        None,
+                    ))
+                    .build()
+            });
+        let client = mock_client!(
+            aws_sdk_ssoadmin,
+            RuleMode::MatchAny,
+            [&create, &creation, &delete, &deletion]
+        );
+        let requests = Arc::new(MemoryRequestStore::default());
+        let mut approved = request();
+        approved.status = Status::Approved;
+        approved.task_token = None;
+        requests.put(&approved, None).await.unwrap();
+        let idle = Arc::new(Idle);
+        let team = Team::new(Ports {
+            requests: requests.clone(),
+            policies: Arc::new(MemoryPolicyStore::default()),
+            directory: idle.clone(),
+            organization: idle.clone(),
+            provisioner: Arc::new(
+                SsoAdminProvisioner::new(client, INSTANCE).with_backoff(Backoff::immediate(2)),
+            ),
+            workflow: idle.clone(),
+            scheduler: idle.clone(),
+            notifier: idle.clone(),
+            activity: idle.clone(),
+            clock: idle.clone(),
+            ids: idle,
+        })
+        .with_poll_policy(PollPolicy {
+            interval: Duration::ZERO,
+            max_interval: Duration::ZERO,
+            max_polls: 5,
+        });
+
+        let err = team
+            .step(StepInput::Grant {
+                request_id: approved.id.clone(),
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, TeamError::Provisioning(m) if m.contains(REASON)),
+            "{err:?}"
+        );
+        assert_eq!(err.code(), "TeamProvisioningError");
+
+        // What Step Functions' Catch hands to the record-error step.
+        let cause = json!({ "errorMessage": err.to_string(), "errorType": err.code() });
+        team.step(StepInput::RecordError {
+            request_id: approved.id.clone(),
+            error: Some(json!({ "Error": err.code(), "Cause": cause.to_string() })),
+        })
+        .await
+        .unwrap();
+        let stored = requests.get(&approved.id).await.unwrap().unwrap();
+        assert_eq!(stored.status, Status::Error);
+        assert!(
+            stored
+                .error_reason
+                .as_deref()
+                .unwrap_or_default()
+                .contains(REASON),
+            "{stored:?}"
+        );
+        // Never leave access behind a failed request.
+        assert_eq!(delete.num_calls(), 1);
+    }
+}

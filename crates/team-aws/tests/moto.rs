@@ -1,0 +1,550 @@
+//! The adapters over the wire against moto (`pip install 'moto[server]'`): real
+//! SDK requests, real serialisation, an emulated AWS. Each test starts its own
+//! moto server. CloudTrail Lake is not emulated by moto; its adapter is covered
+//! by `tests/mocked.rs` only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use support::Moto;
+use team_aws::{
+    AwsNotifier, AwsOrganization, Backoff, EventBridgeScheduler, IdentityStoreDirectory,
+    NotifierConfig, SchedulerConfig, SsoAdminProvisioner,
+};
+use team_core::ids::{
+    AccountId, GroupId, Justification, OuId, PermissionSetArn, RequestId, UserId,
+};
+use team_core::ports::{
+    AccessProvisioner, Channel, Directory, Notification, Notifier, OperationStatus, Organization,
+    Scheduler,
+};
+use team_core::request::{
+    AccessRequest, AccountRef, Assignment, EventKind, PermissionSetRef, Status, UserRef,
+};
+use time::macros::datetime;
+
+const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef";
+
+#[tokio::test]
+async fn assignments_are_created_and_deleted_idempotently_in_identity_center() {
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let client = aws_sdk_ssoadmin::Client::new(&config);
+    let instance = client
+        .list_instances()
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap()[0]
+        .instance_arn
+        .clone()
+        .unwrap();
+    let provisioner =
+        SsoAdminProvisioner::new(client.clone(), &instance).with_backoff(Backoff::immediate(2));
+    let assignment = Assignment {
+        user_id: UserId::parse("9067-alice").unwrap(),
+        account_id: AccountId::parse("111122223333").unwrap(),
+        permission_set_arn: PermissionSetArn::parse(PS).unwrap(),
+    };
+    let listed = |client: aws_sdk_ssoadmin::Client| {
+        let instance = instance.clone();
+        async move {
+            client
+                .list_account_assignments()
+                .instance_arn(instance)
+                .account_id("111122223333")
+                .permission_set_arn(PS)
+                .send()
+                .await
+                .unwrap()
+                .account_assignments
+                .unwrap_or_default()
+        }
+    };
+
+    let created = provisioner.create_assignment(&assignment).await.unwrap();
+    assert!(!created.deletion);
+    assert_eq!(
+        provisioner.operation_status(&created).await.unwrap(),
+        OperationStatus::Succeeded
+    );
+    let now = listed(client.clone()).await;
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].principal_id(), Some("9067-alice"));
+    assert_eq!(now[0].principal_type().map(|t| t.as_str()), Some("USER"));
+
+    let deleted = provisioner.delete_assignment(&assignment).await.unwrap();
+    assert_eq!(
+        provisioner.operation_status(&deleted).await.unwrap(),
+        OperationStatus::Succeeded
+    );
+    assert!(listed(client.clone()).await.is_empty());
+    // Gone already: still success.
+    let again = provisioner.delete_assignment(&assignment).await.unwrap();
+    assert_eq!(
+        provisioner.operation_status(&again).await.unwrap(),
+        OperationStatus::Succeeded
+    );
+}
+
+#[tokio::test]
+async fn the_directory_reads_users_groups_and_memberships() {
+    use aws_sdk_identitystore::types::{Email, MemberId, Name};
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let client = aws_sdk_identitystore::Client::new(&config);
+    let store = "d-1234567890";
+    let mut ids = Vec::new();
+    for (name, display) in [("alice", "Alice Liddell"), ("bob", "Bob Builder")] {
+        let id = client
+            .create_user()
+            .identity_store_id(store)
+            .user_name(name)
+            .display_name(display)
+            .name(Name::builder().given_name(name).family_name("Test").build())
+            .emails(
+                Email::builder()
+                    .value(format!("{name}@other.example"))
+                    .primary(false)
+                    .build(),
+            )
+            .emails(
+                Email::builder()
+                    .value(format!("{name}@example.com"))
+                    .primary(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .user_id;
+        ids.push(id);
+    }
+    let group = client
+        .create_group()
+        .identity_store_id(store)
+        .display_name("approvers")
+        .send()
+        .await
+        .unwrap()
+        .group_id;
+    client
+        .create_group()
+        .identity_store_id(store)
+        .display_name("empty")
+        .send()
+        .await
+        .unwrap();
+    client
+        .create_group_membership()
+        .identity_store_id(store)
+        .group_id(&group)
+        .member_id(MemberId::UserId(ids[1].clone()))
+        .send()
+        .await
+        .unwrap();
+
+    let directory = IdentityStoreDirectory::new(client, store).with_backoff(Backoff::immediate(2));
+    let alice = directory
+        .user(&UserId::parse(ids[0].as_str()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alice.username, "alice");
+    assert_eq!(alice.display_name, "Alice Liddell");
+    assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
+    assert!(
+        directory
+            .user(&UserId::parse("00000000-0000-0000-0000-000000000000").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let bob = directory.user_by_username("bob").await.unwrap().unwrap();
+    assert_eq!(bob.id.as_str(), ids[1]);
+    assert!(
+        directory
+            .user_by_username("nobody")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let groups = directory.groups_of(&bob.id).await.unwrap();
+    assert_eq!(
+        groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        ["approvers"]
+    );
+    let members = directory
+        .members_of(&GroupId::parse(group.as_str()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        members
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["bob"]
+    );
+
+    let users = directory.users().await.unwrap();
+    assert_eq!(
+        users
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        ["alice", "bob"]
+    );
+    let groups = directory.groups().await.unwrap();
+    assert_eq!(
+        groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        ["approvers", "empty"]
+    );
+}
+
+#[tokio::test]
+async fn the_organization_tree_covers_nested_ous() {
+    use aws_sdk_organizations::types::OrganizationFeatureSet;
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let client = aws_sdk_organizations::Client::new(&config);
+    client
+        .create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .unwrap();
+    let root = client.list_roots().send().await.unwrap().roots.unwrap()[0]
+        .id
+        .clone()
+        .unwrap();
+    let workloads = client
+        .create_organizational_unit()
+        .parent_id(&root)
+        .name("workloads")
+        .send()
+        .await
+        .unwrap()
+        .organizational_unit
+        .unwrap()
+        .id
+        .unwrap();
+    let prod = client
+        .create_organizational_unit()
+        .parent_id(&workloads)
+        .name("prod")
+        .send()
+        .await
+        .unwrap()
+        .organizational_unit
+        .unwrap()
+        .id
+        .unwrap();
+    let account = client
+        .create_account()
+        .email("payments@example.com")
+        .account_name("payments-prod")
+        .send()
+        .await
+        .unwrap()
+        .create_account_status
+        .unwrap()
+        .account_id
+        .unwrap();
+    client
+        .move_account()
+        .account_id(&account)
+        .source_parent_id(&root)
+        .destination_parent_id(&prod)
+        .send()
+        .await
+        .unwrap();
+
+    let sso = aws_sdk_ssoadmin::Client::new(&config);
+    let instance = sso
+        .list_instances()
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap()[0]
+        .instance_arn
+        .clone()
+        .unwrap();
+    let organization = AwsOrganization::new(client, sso, instance, Duration::from_secs(300))
+        .with_backoff(Backoff::immediate(2));
+    let tree = organization.tree().await.unwrap();
+    let account = AccountId::parse(account).unwrap();
+    assert_eq!(tree.account(&account).unwrap().name, "payments-prod");
+    let under: Vec<_> = tree
+        .accounts_under(&OuId::parse(workloads.as_str()).unwrap())
+        .iter()
+        .map(|a| a.id.clone())
+        .collect();
+    assert_eq!(under, std::slice::from_ref(&account));
+    assert_eq!(
+        tree.ancestors(&account)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [prod, workloads, root.clone()]
+    );
+    // The management account sits in the root.
+    assert_eq!(
+        tree.accounts_under(&OuId::parse(root.as_str()).unwrap())
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn permission_sets_with_arns_identity_center_never_issues_are_skipped() {
+    // moto names permission sets `…:instance/ssoins-…/ps-…`, real Identity Center
+    // `…:permissionSet/ssoins-…/ps-…`; the adapter keeps only what parses.
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let sso = aws_sdk_ssoadmin::Client::new(&config);
+    let instance = sso
+        .list_instances()
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap()[0]
+        .instance_arn
+        .clone()
+        .unwrap();
+    sso.create_permission_set()
+        .instance_arn(&instance)
+        .name("Admin")
+        // moto echoes its default duration as a number, which the SDK rejects.
+        .session_duration("PT1H")
+        .send()
+        .await
+        .unwrap();
+    let organization = AwsOrganization::new(
+        aws_sdk_organizations::Client::new(&config),
+        sso,
+        instance,
+        Duration::ZERO,
+    )
+    .with_backoff(Backoff::immediate(2));
+    assert_eq!(organization.permission_sets().await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn a_session_end_schedule_is_created_replaced_and_cancelled() {
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let client = aws_sdk_scheduler::Client::new(&config);
+    client
+        .create_schedule_group()
+        .name("team-rs")
+        .send()
+        .await
+        .unwrap();
+    let scheduler = EventBridgeScheduler::new(
+        client.clone(),
+        SchedulerConfig::new(
+            "team-rs",
+            "arn:aws:states:us-east-1:123456789012:stateMachine:revoke",
+            "arn:aws:iam::123456789012:role/team-scheduler",
+            "arn:aws:sqs:us-east-1:123456789012:team-dlq",
+        ),
+    )
+    .with_backoff(Backoff::immediate(2));
+    let request = RequestId::parse("req-1").unwrap();
+    scheduler
+        .schedule_end(&request, datetime!(2030-01-01 08:00 UTC))
+        .await
+        .unwrap();
+    scheduler
+        .schedule_end(&request, datetime!(2030-01-01 09:15 UTC))
+        .await
+        .unwrap();
+    let schedule = client
+        .get_schedule()
+        .name("req-1")
+        .group_name("team-rs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        schedule.schedule_expression(),
+        Some("at(2030-01-01T09:15:00)")
+    );
+    assert_eq!(
+        schedule.action_after_completion().map(|a| a.as_str()),
+        Some("DELETE")
+    );
+    let target = schedule.target().unwrap();
+    assert_eq!(
+        target.arn(),
+        "arn:aws:states:us-east-1:123456789012:stateMachine:revoke"
+    );
+    assert_eq!(target.input(), Some(r#"{"requestId":"req-1"}"#));
+    assert_eq!(
+        target.dead_letter_config().and_then(|d| d.arn()),
+        Some("arn:aws:sqs:us-east-1:123456789012:team-dlq")
+    );
+
+    scheduler.cancel_end(&request).await.unwrap();
+    let gone = client
+        .get_schedule()
+        .name("req-1")
+        .group_name("team-rs")
+        .send()
+        .await;
+    assert!(gone.is_err());
+    scheduler.cancel_end(&request).await.unwrap();
+}
+
+fn notification() -> Notification {
+    let start = datetime!(2030-01-01 08:00 UTC);
+    let user = |name: &str| UserRef {
+        user_id: UserId::parse(format!("id-{name}")).unwrap(),
+        username: name.into(),
+        email: Some(format!("{name}@example.com")),
+    };
+    let request = AccessRequest {
+        id: RequestId::parse("req-1").unwrap(),
+        requester: user("alice"),
+        account: AccountRef {
+            id: AccountId::parse("111122223333").unwrap(),
+            name: "prod".into(),
+        },
+        permission_set: PermissionSetRef {
+            arn: PermissionSetArn::parse(PS).unwrap(),
+            name: "Admin".into(),
+        },
+        start_time: start,
+        duration_minutes: 60,
+        end_time: start + time::Duration::HOUR,
+        justification: Justification::parse("fix the deploy").unwrap(),
+        ticket_no: None,
+        status: Status::Pending,
+        approval_required: true,
+        approvals_required: 1,
+        approvers: vec![user("bob")],
+        decisions: vec![],
+        closed: None,
+        error_reason: None,
+        created_at: start,
+        updated_at: start,
+        version: 1,
+        task_token: None,
+    };
+    Notification {
+        recipients: request.approvers.clone(),
+        request,
+        event: EventKind::Submitted,
+        channels: vec![Channel::Email, Channel::Sns],
+        subject: "TEAM: alice for Admin on prod is pending".into(),
+    }
+}
+
+#[tokio::test]
+async fn email_goes_out_through_ses_and_the_json_through_sns() {
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let ses = aws_sdk_sesv2::Client::new(&config);
+    ses.create_email_identity()
+        .email_identity("team@example.com")
+        .send()
+        .await
+        .unwrap();
+    let sns = aws_sdk_sns::Client::new(&config);
+    let topic = sns
+        .create_topic()
+        .name("team")
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
+    // SNS has no read-back: deliver to an SQS queue and read moto's copy of it.
+    let queue = moto
+        .call_json(
+            "sqs",
+            "AmazonSQS.CreateQueue",
+            json!({"QueueName": "notifications"}),
+        )
+        .await;
+    assert!(queue["QueueUrl"].is_string(), "{queue}");
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:123456789012:notifications")
+        .send()
+        .await
+        .unwrap();
+
+    let notifier = AwsNotifier::new(
+        NotifierConfig {
+            web_url: "https://team.example.com".into(),
+            email_from: Some("team@example.com".into()),
+            sns_topic_arn: Some(topic),
+            slack: None,
+        },
+        ses,
+        sns,
+        aws_sdk_secretsmanager::Client::new(&config),
+    )
+    .unwrap();
+    notifier.notify(&notification()).await.unwrap();
+
+    let data = moto.model_data().await;
+    let emails = data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(emails.len(), 1, "{}", data["ses"]);
+    let email = emails[0].to_string();
+    assert!(email.contains("bob@example.com"), "{email}");
+    assert!(
+        email.contains("https://team.example.com/requests/req-1"),
+        "{email}"
+    );
+
+    let delivered = data["sqs"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(delivered.len(), 1, "{}", data["sqs"]);
+    let envelope: serde_json::Value =
+        serde_json::from_str(delivered[0]["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        envelope["Subject"],
+        "TEAM: alice for Admin on prod is pending"
+    );
+    let message: serde_json::Value =
+        serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(message["event"], "submitted");
+    assert_eq!(message["request"]["id"], "req-1");
+}
+
+#[tokio::test]
+async fn an_unverified_sender_is_logged_not_raised() {
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let notifier = AwsNotifier::new(
+        NotifierConfig {
+            web_url: "https://team.example.com".into(),
+            email_from: Some("unverified@example.com".into()),
+            sns_topic_arn: Some("arn:aws:sns:us-east-1:123456789012:missing".into()),
+            slack: None,
+        },
+        aws_sdk_sesv2::Client::new(&config),
+        aws_sdk_sns::Client::new(&config),
+        aws_sdk_secretsmanager::Client::new(&config),
+    )
+    .unwrap();
+    notifier.notify(&notification()).await.unwrap();
+    let data = moto.model_data().await;
+    assert!(data["ses"]["Message"].as_array().is_none_or(Vec::is_empty));
+}
