@@ -48,6 +48,7 @@ pub async fn run_request_checks(store: &dyn RequestStore) {
     requests::query_orders_newest_first(store).await;
     requests::query_pages_walk_every_item_once(store).await;
     requests::unfiltered_pages_walk_every_item_once(store).await;
+    requests::requests_created_while_paging_do_not_shift_the_next_pages(store).await;
     requests::garbage_next_token_is_a_validation_error(store).await;
     requests::events_come_back_oldest_first_per_request(store).await;
     requests::lease_writes_are_conditional(store).await;

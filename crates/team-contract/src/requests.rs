@@ -803,6 +803,51 @@ pub async fn unfiltered_pages_walk_every_item_once(store: &dyn RequestStore) {
     }
 }
 
+/// A page's `nextToken` marks a place in the order, not an offset: a newer request
+/// written between two pages neither repeats nor hides an item of the next page.
+pub async fn requests_created_while_paging_do_not_shift_the_next_pages(store: &dyn RequestStore) {
+    let ns = Ns::new("q-keyset");
+    let alice = ns.user_id("alice");
+    let account = ns.account_id(1);
+    for i in 0..4 {
+        let r = request(
+            &ns.request_id(&format!("old{i}")),
+            &alice,
+            &account,
+            T0 + Duration::seconds(i),
+        );
+        put_ok(store, &r, None).await;
+    }
+    let query = RequestQuery {
+        account: Some(account.clone()),
+        limit: 2,
+        ..RequestQuery::default()
+    };
+    let first = page(store, &query).await;
+    let newer = request(
+        &ns.request_id("new"),
+        &alice,
+        &account,
+        T0 + Duration::hours(1),
+    );
+    put_ok(store, &newer, None).await;
+    let second = page(
+        store,
+        &RequestQuery {
+            next_token: first.next_token.clone(),
+            ..query
+        },
+    )
+    .await;
+    let walked: Vec<AccessRequest> = first.items.into_iter().chain(second.items).collect();
+    let expected: Vec<String> = ["old3", "old2", "old1", "old0"]
+        .iter()
+        .map(|s| ns.id(s))
+        .collect();
+    assert_eq!(ids(&walked), expected, "an item was repeated or skipped");
+    assert_eq!(second.next_token, None, "the second page is the last");
+}
+
 /// A next token the store never issued is a `Validation` error on `nextToken`.
 pub async fn garbage_next_token_is_a_validation_error(store: &dyn RequestStore) {
     for garbage in [

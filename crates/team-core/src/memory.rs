@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use crate::error::{TeamError, TeamResult};
 use crate::ids::{PolicyId, RequestId};
 use crate::policy::{ApproverPolicy, EligibilityPolicy, Settings};
-use crate::ports::{Lease, Page, PolicyStore, RequestQuery, RequestStore};
+use crate::ports::{Lease, Page, PageCursor, PolicyStore, RequestQuery, RequestStore};
 use crate::request::{AccessRequest, Assignment, RequestEvent};
 
 /// Whether `request` passes every filter of `query` (paging aside).
@@ -85,15 +85,20 @@ impl RequestStore for MemoryRequestStore {
             .cloned()
             .collect();
         items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        let offset = match &query.next_token {
-            None => 0,
-            Some(t) => t.parse::<usize>().map_err(|_| {
-                TeamError::validation("nextToken", "is not a token this API returned")
-            })?,
-        };
+        let cursor = query
+            .next_token
+            .as_deref()
+            .map(PageCursor::parse)
+            .transpose()?;
         let limit = query.limit.max(1);
-        let page: Vec<_> = items.iter().skip(offset).take(limit).cloned().collect();
-        let next_token = (offset + limit < items.len()).then(|| (offset + limit).to_string());
+        let mut rest = items
+            .into_iter()
+            .filter(|r| cursor.as_ref().is_none_or(|c| c.precedes(r)));
+        let page: Vec<_> = rest.by_ref().take(limit).collect();
+        let next_token = match (rest.next(), page.last()) {
+            (Some(_), Some(last)) => Some(PageCursor::after(last).token()),
+            _ => None,
+        };
         Ok(Page {
             items: page,
             next_token,

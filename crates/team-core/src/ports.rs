@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::error::TeamResult;
+use crate::error::{TeamError, TeamResult};
 use crate::ids::{AccountId, GroupId, PolicyId, RequestId, UserId};
 use crate::org::{Group, OrgTree, PermissionSet, User};
 use crate::policy::{ApproverPolicy, EligibilityPolicy, Principal, Settings};
@@ -44,6 +46,61 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass back to get the next page; `None` on the last page.
     pub next_token: Option<String>,
+}
+
+/// Where a page of requests ended, as every store lists them: newest first by
+/// creation time, then by id. A `nextToken` is this cursor, so a request written
+/// between two pages can neither repeat nor hide an item of the next page (an
+/// offset could). One format for every store keeps tokens opaque and identical.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PageCursor {
+    /// Creation time of the page's last request.
+    pub created_at: OffsetDateTime,
+    /// Its id, the tie-breaker among requests created in the same nanosecond.
+    pub id: RequestId,
+}
+
+const CURSOR_PREFIX: &str = "v1:";
+
+impl PageCursor {
+    /// The cursor just past `request`.
+    pub fn after(request: &AccessRequest) -> PageCursor {
+        PageCursor {
+            created_at: request.created_at,
+            id: request.id.clone(),
+        }
+    }
+
+    /// Whether `request` comes after this cursor in the listing order, i.e. on a later
+    /// page. Cursors order like requests: by creation time, then id (field order).
+    pub fn precedes(&self, request: &AccessRequest) -> bool {
+        PageCursor::after(request) < *self
+    }
+
+    /// The opaque, URL-safe `nextToken` of this cursor.
+    pub fn token(&self) -> String {
+        let text = format!(
+            "{CURSOR_PREFIX}{}:{}",
+            self.created_at.unix_timestamp_nanos(),
+            self.id
+        );
+        URL_SAFE_NO_PAD.encode(text)
+    }
+
+    /// Reads a `nextToken`; anything no store issued is a `Validation` error on
+    /// `nextToken` (400), never a failed query.
+    pub fn parse(token: &str) -> TeamResult<PageCursor> {
+        let bad = || TeamError::validation("nextToken", "is not a token this API returned");
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
+        let text = String::from_utf8(bytes).map_err(|_| bad())?;
+        let rest = text.strip_prefix(CURSOR_PREFIX).ok_or_else(bad)?;
+        let (created, id) = rest.split_once(':').ok_or_else(bad)?;
+        let created: i128 = created.parse().map_err(|_| bad())?;
+        Ok(PageCursor {
+            created_at: OffsetDateTime::from_unix_timestamp_nanos(created).map_err(|_| bad())?,
+            id: RequestId::parse(id).map_err(|_| bad())?,
+        })
+    }
 }
 
 /// Who holds an account assignment. Fixes TEAM #279: the assignment is removed
@@ -297,4 +354,63 @@ pub trait Clock: Send + Sync {
 pub trait IdGenerator: Send + Sync {
     /// A fresh unique id.
     fn new_id(&self) -> String;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use time::macros::datetime;
+
+    fn cursor(at: OffsetDateTime, id: &str) -> PageCursor {
+        PageCursor {
+            created_at: at,
+            id: RequestId::parse(id).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_token_round_trips_to_the_nanosecond_and_is_url_safe() {
+        let c = cursor(datetime!(2026-01-05 10:00:00.000000501 UTC), "req-1");
+        let token = c.token();
+        assert_eq!(PageCursor::parse(&token).unwrap(), c);
+        assert!(
+            token
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'),
+            "tokens are URL-safe: {token}"
+        );
+    }
+
+    #[test]
+    fn a_token_no_store_issued_is_a_validation_error_on_next_token() {
+        for text in [
+            "v1:12:has space",
+            "v1:x:req-1",
+            "v2:12:req-1",
+            "v1:99999999999999999999999999:req",
+            "v1:12",
+        ] {
+            let token = URL_SAFE_NO_PAD.encode(text);
+            assert_eq!(
+                PageCursor::parse(&token).unwrap_err().field(),
+                Some("nextToken"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            PageCursor::parse("not base64!").unwrap_err().field(),
+            Some("nextToken")
+        );
+    }
+
+    #[test]
+    fn cursors_order_by_creation_time_first_then_by_id() {
+        let at = datetime!(2026-01-05 10:00 UTC);
+        let c = cursor(at, "req-5");
+        assert!(cursor(at - time::Duration::nanoseconds(1), "req-9") < c);
+        assert!(cursor(at, "req-4") < c);
+        assert!(cursor(at, "req-5") == c);
+        assert!(cursor(at + time::Duration::nanoseconds(1), "req-1") > c);
+    }
 }

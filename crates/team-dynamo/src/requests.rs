@@ -15,13 +15,10 @@ use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use team_core::ids::RequestId;
-use team_core::ports::{Lease, Page, RequestQuery, RequestStore};
+use team_core::ports::{Lease, Page, PageCursor, RequestQuery, RequestStore};
 use team_core::request::{AccessRequest, Assignment, RequestEvent, Status};
 use team_core::{TeamError, TeamResult};
-use time::OffsetDateTime;
 
 use crate::error::{Call, sdk_error, transaction_error};
 use crate::item::{
@@ -242,31 +239,6 @@ fn version_condition(expected: Option<u64>) -> VersionCondition {
             values: Some([(":expected".to_owned(), n(v))].into()),
         },
     }
-}
-
-const TOKEN_PREFIX: &str = "v1:";
-
-/// The same token as the SQLite store's: the last item's creation time and id.
-fn encode_token(request: &AccessRequest) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{TOKEN_PREFIX}{}:{}",
-        nanos(request.created_at),
-        request.id
-    ))
-}
-
-/// The `createdKey` a token continues after; anything this store did not issue is a
-/// `Validation` error on `nextToken`.
-fn decode_token(token: &str) -> TeamResult<String> {
-    let bad = || TeamError::validation("nextToken", "is not a token this API returned");
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let rest = text.strip_prefix(TOKEN_PREFIX).ok_or_else(bad)?;
-    let (created, id) = rest.split_once(':').ok_or_else(bad)?;
-    let created: i128 = created.parse().map_err(|_| bad())?;
-    let created = OffsetDateTime::from_unix_timestamp_nanos(created).map_err(|_| bad())?;
-    let id = RequestId::parse(id).map_err(|_| bad())?;
-    Ok(created_key(created, id.as_str()))
 }
 
 /// One index partition a query reads, with what it has read and not yet used.
@@ -498,7 +470,13 @@ impl RequestStore for DynamoRequestStore {
     }
 
     async fn query(&self, query: &RequestQuery) -> TeamResult<Page<AccessRequest>> {
-        let cursor = query.next_token.as_deref().map(decode_token).transpose()?;
+        // The index sort key a token continues after.
+        let cursor = query
+            .next_token
+            .as_deref()
+            .map(PageCursor::parse)
+            .transpose()?
+            .map(|c| created_key(c.created_at, c.id.as_str()));
         let limit = query.limit.max(1);
         // One item more than the page tells whether another page follows.
         let wanted = limit.saturating_add(1);
@@ -532,7 +510,7 @@ impl RequestStore for DynamoRequestStore {
         let more = items.len() > limit;
         items.truncate(limit);
         let next_token = match (more, items.last()) {
-            (true, Some(last)) => Some(encode_token(last)),
+            (true, Some(last)) => Some(PageCursor::after(last).token()),
             _ => None,
         };
         tracing::debug!(table = %self.table, returned = items.len(), more, "queried requests");
@@ -627,40 +605,5 @@ impl RequestStore for DynamoRequestStore {
             .await
             .map_err(|e| sdk_error(self.call("PutItem"), Some(&format!("lease {key}")), e))?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use team_contract::fixtures::{Ns, T0, request};
-
-    #[test]
-    fn a_token_this_store_issued_continues_after_its_request() {
-        let ns = Ns::new("token");
-        let id = ns.request_id("r");
-        let created = T0 + time::Duration::milliseconds(500);
-        let r = request(&id, &ns.user_id("alice"), &ns.account_id(1), created);
-        let key = decode_token(&encode_token(&r)).unwrap();
-        assert_eq!(key, format!("2026-01-05T10:00:00.500000000Z#{id}"));
-    }
-
-    #[test]
-    fn a_token_with_a_bad_id_or_time_is_refused() {
-        for text in [
-            "v1:12:has space",
-            "v1:x:req-1",
-            "v2:12:req-1",
-            "v1:99999999999999999999999999:req",
-            "v1:12",
-        ] {
-            let token = URL_SAFE_NO_PAD.encode(text);
-            assert_eq!(
-                decode_token(&token).unwrap_err().field(),
-                Some("nextToken"),
-                "{text}"
-            );
-        }
     }
 }

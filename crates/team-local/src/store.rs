@@ -6,13 +6,11 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 use team_core::ids::{PolicyId, RequestId};
 use team_core::policy::{ApproverPolicy, EligibilityPolicy, Principal, Settings};
-use team_core::ports::{Lease, Page, PolicyStore, RequestQuery, RequestStore};
+use team_core::ports::{Lease, Page, PageCursor, PolicyStore, RequestQuery, RequestStore};
 use team_core::request::{AccessRequest, Assignment, RequestEvent};
 use team_core::{TeamError, TeamResult};
 
@@ -135,27 +133,10 @@ impl RequestRow {
     }
 }
 
-const TOKEN_PREFIX: &str = "v1:";
-
-fn encode_token(created_ns: i64, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{TOKEN_PREFIX}{created_ns}:{id}"))
-}
-
-fn decode_token(token: &str) -> TeamResult<(i64, RequestId)> {
-    let bad = || TeamError::validation("nextToken", "is not a token this API returned");
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let rest = text.strip_prefix(TOKEN_PREFIX).ok_or_else(bad)?;
-    let (created, id) = rest.split_once(':').ok_or_else(bad)?;
-    let created: i64 = created.parse().map_err(|_| bad())?;
-    let id = RequestId::parse(id).map_err(|_| bad())?;
-    Ok((created, id))
-}
-
 /// The SQL of a query (without paging) and its parameters. The approver and
 /// decider filters start from the user's rows of the side tables.
 fn query_sql(query: &RequestQuery) -> (String, Vec<SqlValue>) {
-    let mut sql = String::from("SELECT r.body, r.created_ns, r.id FROM requests r WHERE 1 = 1");
+    let mut sql = String::from("SELECT r.body FROM requests r WHERE 1 = 1");
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(user) = &query.requester {
         sql.push_str(" AND r.requester_id = ?");
@@ -229,10 +210,15 @@ impl RequestStore for SqliteRequestStore {
     }
 
     async fn query(&self, query: &RequestQuery) -> TeamResult<Page<AccessRequest>> {
-        let cursor = query.next_token.as_deref().map(decode_token).transpose()?;
+        let cursor = query
+            .next_token
+            .as_deref()
+            .map(PageCursor::parse)
+            .transpose()?;
         let limit = query.limit.max(1);
         let (mut sql, mut args) = query_sql(query);
-        if let Some((created_ns, id)) = cursor {
+        if let Some(PageCursor { created_at, id }) = cursor {
+            let created_ns = to_ns(created_at);
             sql.push_str(" AND (r.created_ns < ? OR (r.created_ns = ? AND r.id < ?))");
             args.push(SqlValue::Integer(created_ns));
             args.push(SqlValue::Integer(created_ns));
@@ -243,27 +229,24 @@ impl RequestStore for SqliteRequestStore {
         args.push(SqlValue::Integer(
             i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX),
         ));
-        let rows: Vec<(String, i64, String)> = self
+        let rows: Vec<String> = self
             .db
             .call(move |conn| {
                 let mut statement = conn.prepare(&sql).map_err(db_error)?;
                 let rows = statement
-                    .query_map(params_from_iter(args), |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                    })
+                    .query_map(params_from_iter(args), |row| row.get(0))
                     .map_err(db_error)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
             })
             .await?;
         let more = rows.len() > limit;
-        let mut items = Vec::with_capacity(limit.min(rows.len()));
-        let mut last = None;
-        for (body, created_ns, id) in rows.into_iter().take(limit) {
-            items.push(from_json::<AccessRequest>("request", &body)?);
-            last = Some((created_ns, id));
-        }
-        let next_token = match (more, last) {
-            (true, Some((created_ns, id))) => Some(encode_token(created_ns, &id)),
+        let items = rows
+            .into_iter()
+            .take(limit)
+            .map(|body| from_json::<AccessRequest>("request", &body))
+            .collect::<TeamResult<Vec<_>>>()?;
+        let next_token = match (more, items.last()) {
+            (true, Some(last)) => Some(PageCursor::after(last).token()),
             _ => None,
         };
         Ok(Page { items, next_token })
@@ -560,30 +543,5 @@ impl PolicyStore for SqlitePolicyStore {
     async fn delete_approver_policy(&self, id: &PolicyId) -> TeamResult<bool> {
         self.delete("DELETE FROM approver_policies WHERE id = ?1", id)
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn a_token_round_trips() {
-        let token = encode_token(-42, "req-1");
-        let (created, id) = decode_token(&token).unwrap();
-        assert_eq!((created, id.as_str()), (-42, "req-1"));
-        assert!(
-            token
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-            "tokens are URL-safe: {token}"
-        );
-    }
-
-    #[test]
-    fn a_token_with_a_bad_id_is_refused() {
-        let token = URL_SAFE_NO_PAD.encode("v1:12:has space");
-        assert_eq!(decode_token(&token).unwrap_err().field(), Some("nextToken"));
     }
 }
