@@ -18,6 +18,8 @@ pub mod ports;
 pub mod request;
 pub mod service;
 pub mod steps;
+#[cfg(feature = "system")]
+pub mod system;
 
 pub use error::{TeamError, TeamResult};
 pub use service::{Caller, Ports, Team};

@@ -15,7 +15,6 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod notify;
-pub mod runtime;
 pub mod steps;
 pub mod telemetry;
 pub mod token;

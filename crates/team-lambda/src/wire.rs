@@ -20,7 +20,7 @@ use team_dynamo::{DynamoPolicyStore, DynamoRequestStore};
 
 use crate::config::{Config, NotifyConfig};
 use crate::notify::TopicNotifier;
-use crate::runtime::{SystemClock, UuidIds};
+use team_core::system::{SystemClock, UuidIds};
 
 /// Loads region and credentials the way every AWS SDK does (in Lambda: the
 /// function's region and execution role, from the environment).

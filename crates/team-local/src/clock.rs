@@ -1,26 +1,11 @@
-//! Clocks and id generation.
+//! The manual clock of tests; the real clock and id generator come from `team_core::system`.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use team_core::ports::{Clock, IdGenerator};
+use team_core::ports::Clock;
 use time::OffsetDateTime;
-
-/// Real time: `now` is the system clock, `sleep` is Tokio's.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-#[async_trait]
-impl Clock for SystemClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-
-    async fn sleep(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
-    }
-}
 
 /// A clock that only moves when told to: tests set or advance it, and
 /// `sleep(d)` moves it forward by `d` (then yields) instead of waiting.
@@ -71,15 +56,5 @@ impl Clock for ManualClock {
     async fn sleep(&self, duration: Duration) {
         self.advance(duration);
         tokio::task::yield_now().await;
-    }
-}
-
-/// Random (version 4) UUIDs, e.g. `0b6f6a8e-…`: valid request and policy ids.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct UuidIds;
-
-impl IdGenerator for UuidIds {
-    fn new_id(&self) -> String {
-        uuid::Uuid::new_v4().to_string()
     }
 }

@@ -28,7 +28,7 @@ mod seed;
 mod sim;
 mod store;
 
-pub use clock::{ManualClock, SystemClock, UuidIds};
+pub use clock::ManualClock;
 pub use db::Db;
 pub use executions::SqliteExecutionStore;
 pub use identity_center::{
@@ -39,3 +39,4 @@ pub use scheduler::LocalScheduler;
 pub use seed::{DEMO_SEED, Seed, SeedGroup, SeedPolicy};
 pub use sim::{SimDirectory, SimOrganization};
 pub use store::{SqlitePolicyStore, SqliteRequestStore};
+pub use team_core::system::{SystemClock, UuidIds};

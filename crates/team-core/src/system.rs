@@ -1,12 +1,16 @@
-//! Time and ids for the service in Lambda.
+//! The real clock and id generator, shared by the local twin and the Lambda functions
+//! (feature `system`: it brings Tokio's timer and `uuid`, which the pure domain and its
+//! tests do not need).
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use team_core::ports::{Clock, IdGenerator};
 use time::OffsetDateTime;
 
-/// The system clock; `sleep` is Tokio's (the grant and revoke steps poll with it).
+use crate::ports::{Clock, IdGenerator};
+
+/// Real time: `now` is the system clock, `sleep` is Tokio's (the grant and revoke steps
+/// poll Identity Center with it).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -21,7 +25,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// Random (v4) UUIDs: unique across concurrent Lambda instances without coordination.
+/// Random (version 4) UUIDs, e.g. `0b6f6a8e-…`: valid request and policy ids, unique
+/// across processes (concurrent Lambda instances) without coordination.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UuidIds;
 
