@@ -9,7 +9,7 @@ use team_core::org::{Group, User};
 use team_core::ports::Directory;
 use team_core::{TeamError, TeamResult};
 
-use crate::retry::{Backoff, Failure, retry};
+use crate::retry::{Backoff, Failure, for_each_page, retry, unless_not_found};
 
 /// Reads users, groups and memberships of one identity store (`d-…`), page by page.
 #[derive(Debug, Clone)]
@@ -38,24 +38,15 @@ impl IdentityStoreDirectory {
     async fn describe_user(&self, id: &str) -> TeamResult<Option<User>> {
         const OP: &str = "DescribeUser";
         let answer = retry(&self.backoff, OP, || async {
-            match self
-                .client
-                .describe_user()
-                .identity_store_id(&self.identity_store_id)
-                .user_id(id)
-                .send()
-                .await
-            {
-                Ok(output) => Ok(Some(output)),
-                Err(err) => {
-                    let failure = Failure::of(&err);
-                    if failure.is("ResourceNotFoundException") {
-                        Ok(None)
-                    } else {
-                        Err(failure.into_team_error(OP))
-                    }
-                }
-            }
+            unless_not_found(
+                self.client
+                    .describe_user()
+                    .identity_store_id(&self.identity_store_id)
+                    .user_id(id)
+                    .send()
+                    .await,
+                OP,
+            )
         })
         .await?;
         let Some(output) = answer else {
@@ -74,24 +65,15 @@ impl IdentityStoreDirectory {
     async fn describe_group(&self, id: &str) -> TeamResult<Option<Group>> {
         const OP: &str = "DescribeGroup";
         let answer = retry(&self.backoff, OP, || async {
-            match self
-                .client
-                .describe_group()
-                .identity_store_id(&self.identity_store_id)
-                .group_id(id)
-                .send()
-                .await
-            {
-                Ok(output) => Ok(Some(output)),
-                Err(err) => {
-                    let failure = Failure::of(&err);
-                    if failure.is("ResourceNotFoundException") {
-                        Ok(None)
-                    } else {
-                        Err(failure.into_team_error(OP))
-                    }
-                }
-            }
+            unless_not_found(
+                self.client
+                    .describe_group()
+                    .identity_store_id(&self.identity_store_id)
+                    .group_id(id)
+                    .send()
+                    .await,
+                OP,
+            )
         })
         .await?;
         answer
@@ -184,24 +166,16 @@ impl Directory for IdentityStoreDirectory {
             .map_err(|e| TeamError::Internal(format!("{OP}: {e}")))?;
         let identifier = AlternateIdentifier::UniqueAttribute(attribute);
         let id = retry(&self.backoff, OP, || async {
-            match self
-                .client
-                .get_user_id()
-                .identity_store_id(&self.identity_store_id)
-                .alternate_identifier(identifier.clone())
-                .send()
-                .await
-            {
-                Ok(output) => Ok(Some(output.user_id)),
-                Err(err) => {
-                    let failure = Failure::of(&err);
-                    if failure.is("ResourceNotFoundException") {
-                        Ok(None)
-                    } else {
-                        Err(failure.into_team_error(OP))
-                    }
-                }
-            }
+            unless_not_found(
+                self.client
+                    .get_user_id()
+                    .identity_store_id(&self.identity_store_id)
+                    .alternate_identifier(identifier.clone())
+                    .send()
+                    .await,
+                OP,
+            )
+            .map(|found| found.map(|output| output.user_id))
         })
         .await?;
         match id {
@@ -213,29 +187,29 @@ impl Directory for IdentityStoreDirectory {
     async fn groups_of(&self, user: &UserId) -> TeamResult<Vec<Group>> {
         const OP: &str = "ListGroupMembershipsForMember";
         let mut group_ids = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, OP, || async {
+        for_each_page(
+            &self.backoff,
+            OP,
+            |next| async move {
                 self.client
                     .list_group_memberships_for_member()
                     .identity_store_id(&self.identity_store_id)
                     .member_id(MemberId::UserId(user.to_string()))
-                    .set_next_token(next.clone())
+                    .set_next_token(next)
                     .send()
                     .await
                     .map_err(|e| Failure::of(&e).into_team_error(OP))
-            })
-            .await?;
-            group_ids.extend(
-                page.group_memberships
-                    .into_iter()
-                    .filter_map(|m| m.group_id),
-            );
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                break;
-            }
-        }
+            },
+            |page| {
+                group_ids.extend(
+                    page.group_memberships
+                        .into_iter()
+                        .filter_map(|m| m.group_id),
+                );
+                page.next_token
+            },
+        )
+        .await?;
         let mut groups = Vec::with_capacity(group_ids.len());
         for id in group_ids {
             if let Some(group) = self.describe_group(&id).await? {
@@ -249,45 +223,34 @@ impl Directory for IdentityStoreDirectory {
     async fn members_of(&self, group: &GroupId) -> TeamResult<Vec<User>> {
         const OP: &str = "ListGroupMemberships";
         let mut user_ids = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, OP, || async {
-                match self
-                    .client
-                    .list_group_memberships()
-                    .identity_store_id(&self.identity_store_id)
-                    .group_id(group.as_str())
-                    .set_next_token(next.clone())
-                    .send()
-                    .await
-                {
-                    Ok(page) => Ok(Some(page)),
-                    Err(err) => {
-                        let failure = Failure::of(&err);
-                        // Like the local directory: an unknown group has no members.
-                        if failure.is("ResourceNotFoundException") {
-                            Ok(None)
-                        } else {
-                            Err(failure.into_team_error(OP))
-                        }
-                    }
-                }
-            })
-            .await?;
-            let Some(page) = page else { break };
-            user_ids.extend(
-                page.group_memberships
-                    .into_iter()
-                    .filter_map(|m| match m.member_id {
+        for_each_page(
+            &self.backoff,
+            OP,
+            |next| async move {
+                // Like the local directory: an unknown group has no members.
+                unless_not_found(
+                    self.client
+                        .list_group_memberships()
+                        .identity_store_id(&self.identity_store_id)
+                        .group_id(group.as_str())
+                        .set_next_token(next)
+                        .send()
+                        .await,
+                    OP,
+                )
+            },
+            |page| {
+                let page = page?;
+                user_ids.extend(page.group_memberships.into_iter().filter_map(
+                    |m| match m.member_id {
                         Some(MemberId::UserId(id)) => Some(id),
                         _ => None,
-                    }),
-            );
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                break;
-            }
-        }
+                    },
+                ));
+                page.next_token
+            },
+        )
+        .await?;
         let mut users = Vec::with_capacity(user_ids.len());
         for id in user_ids {
             if let Some(user) = self.describe_user(&id).await? {
@@ -301,32 +264,32 @@ impl Directory for IdentityStoreDirectory {
     async fn users(&self) -> TeamResult<Vec<User>> {
         const OP: &str = "ListUsers";
         let mut users = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, OP, || async {
+        for_each_page(
+            &self.backoff,
+            OP,
+            |next| async move {
                 self.client
                     .list_users()
                     .identity_store_id(&self.identity_store_id)
-                    .set_next_token(next.clone())
+                    .set_next_token(next)
                     .send()
                     .await
                     .map_err(|e| Failure::of(&e).into_team_error(OP))
-            })
-            .await?;
-            users.extend(page.users.iter().map(|u| {
-                to_user(
-                    &u.user_id,
-                    u.user_name.as_deref(),
-                    u.display_name.as_deref(),
-                    u.name.as_ref(),
-                    u.emails.as_deref(),
-                )
-            }));
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                break;
-            }
-        }
+            },
+            |page| {
+                users.extend(page.users.iter().map(|u| {
+                    to_user(
+                        &u.user_id,
+                        u.user_name.as_deref(),
+                        u.display_name.as_deref(),
+                        u.name.as_ref(),
+                        u.emails.as_deref(),
+                    )
+                }));
+                page.next_token
+            },
+        )
+        .await?;
         let mut users = keep_valid(users, "user");
         users.sort_by(|a, b| a.username.cmp(&b.username));
         Ok(users)
@@ -335,28 +298,28 @@ impl Directory for IdentityStoreDirectory {
     async fn groups(&self) -> TeamResult<Vec<Group>> {
         const OP: &str = "ListGroups";
         let mut groups = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, OP, || async {
+        for_each_page(
+            &self.backoff,
+            OP,
+            |next| async move {
                 self.client
                     .list_groups()
                     .identity_store_id(&self.identity_store_id)
-                    .set_next_token(next.clone())
+                    .set_next_token(next)
                     .send()
                     .await
                     .map_err(|e| Failure::of(&e).into_team_error(OP))
-            })
-            .await?;
-            groups.extend(
-                page.groups
-                    .iter()
-                    .map(|g| to_group(&g.group_id, g.display_name.as_deref())),
-            );
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                break;
-            }
-        }
+            },
+            |page| {
+                groups.extend(
+                    page.groups
+                        .iter()
+                        .map(|g| to_group(&g.group_id, g.display_name.as_deref())),
+                );
+                page.next_token
+            },
+        )
+        .await?;
         let mut groups = keep_valid(groups, "group");
         groups.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(groups)

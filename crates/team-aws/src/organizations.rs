@@ -11,7 +11,7 @@ use team_core::ports::Organization;
 use team_core::{TeamError, TeamResult};
 use tokio::sync::Mutex;
 
-use crate::retry::{Backoff, Failure, retry};
+use crate::retry::{Backoff, Failure, for_each_page, retry};
 
 /// How long the tree and the permission sets are reused unless configured otherwise.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(300);
@@ -126,23 +126,24 @@ impl AwsOrganization {
     async fn roots(&self) -> TeamResult<Vec<aws_sdk_organizations::types::Root>> {
         const OP: &str = "ListRoots";
         let mut all = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, OP, || async {
+        for_each_page(
+            &self.backoff,
+            OP,
+            |next| async move {
                 self.organizations
                     .list_roots()
-                    .set_next_token(next.clone())
+                    .set_next_token(next)
                     .send()
                     .await
                     .map_err(|e| Failure::of(&e).into_team_error(OP))
-            })
-            .await?;
-            all.extend(page.roots.unwrap_or_default());
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                return Ok(all);
-            }
-        }
+            },
+            |page| {
+                all.extend(page.roots.unwrap_or_default());
+                page.next_token
+            },
+        )
+        .await?;
+        Ok(all)
     }
 
     async fn child_ous(
@@ -151,24 +152,25 @@ impl AwsOrganization {
     ) -> TeamResult<Vec<aws_sdk_organizations::types::OrganizationalUnit>> {
         const OP: &str = "ListOrganizationalUnitsForParent";
         let mut all = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, OP, || async {
+        for_each_page(
+            &self.backoff,
+            OP,
+            |next| async move {
                 self.organizations
                     .list_organizational_units_for_parent()
                     .parent_id(parent.as_str())
-                    .set_next_token(next.clone())
+                    .set_next_token(next)
                     .send()
                     .await
                     .map_err(|e| Failure::of(&e).into_team_error(OP))
-            })
-            .await?;
-            all.extend(page.organizational_units.unwrap_or_default());
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                return Ok(all);
-            }
-        }
+            },
+            |page| {
+                all.extend(page.organizational_units.unwrap_or_default());
+                page.next_token
+            },
+        )
+        .await?;
+        Ok(all)
     }
 
     async fn child_accounts(
@@ -177,48 +179,49 @@ impl AwsOrganization {
     ) -> TeamResult<Vec<aws_sdk_organizations::types::Account>> {
         const OP: &str = "ListAccountsForParent";
         let mut all = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, OP, || async {
+        for_each_page(
+            &self.backoff,
+            OP,
+            |next| async move {
                 self.organizations
                     .list_accounts_for_parent()
                     .parent_id(parent.as_str())
-                    .set_next_token(next.clone())
+                    .set_next_token(next)
                     .send()
                     .await
                     .map_err(|e| Failure::of(&e).into_team_error(OP))
-            })
-            .await?;
-            all.extend(page.accounts.unwrap_or_default());
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                return Ok(all);
-            }
-        }
+            },
+            |page| {
+                all.extend(page.accounts.unwrap_or_default());
+                page.next_token
+            },
+        )
+        .await?;
+        Ok(all)
     }
 
     async fn load_permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
         const LIST: &str = "ListPermissionSets";
         const DESCRIBE: &str = "DescribePermissionSet";
         let mut arns = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = retry(&self.backoff, LIST, || async {
+        for_each_page(
+            &self.backoff,
+            LIST,
+            |next| async move {
                 self.sso_admin
                     .list_permission_sets()
                     .instance_arn(&self.instance_arn)
-                    .set_next_token(next.clone())
+                    .set_next_token(next)
                     .send()
                     .await
                     .map_err(|e| Failure::of(&e).into_team_error(LIST))
-            })
-            .await?;
-            arns.extend(page.permission_sets.unwrap_or_default());
-            next = page.next_token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                break;
-            }
-        }
+            },
+            |page| {
+                arns.extend(page.permission_sets.unwrap_or_default());
+                page.next_token
+            },
+        )
+        .await?;
         let mut sets = Vec::with_capacity(arns.len());
         for arn in arns {
             let parsed = match PermissionSetArn::parse(arn.as_str()) {

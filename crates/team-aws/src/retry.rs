@@ -219,6 +219,52 @@ impl Failure {
     }
 }
 
+/// Fetches the pages of `operation` one after the other, each with [`retry`]:
+/// `fetch` gets the token of the page to read (`None` for the first), `take`
+/// consumes a page and hands back the next token; an absent or empty token ends.
+pub(crate) async fn for_each_page<P, F, Fut>(
+    backoff: &Backoff,
+    operation: &'static str,
+    mut fetch: F,
+    mut take: impl FnMut(P) -> Option<String>,
+) -> TeamResult<()>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = TeamResult<P>>,
+{
+    let mut next: Option<String> = None;
+    loop {
+        let page = retry(backoff, operation, || fetch(next.clone())).await?;
+        next = take(page).filter(|t| !t.is_empty());
+        if next.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// The output of `operation`, or `None` where the service answers
+/// `ResourceNotFoundException`; any other failure becomes its domain error.
+pub(crate) fn unless_not_found<T, E, R>(
+    result: Result<T, aws_sdk_ssoadmin::error::SdkError<E, R>>,
+    operation: &str,
+) -> Result<Option<T>, TeamError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+{
+    match result {
+        Ok(output) => Ok(Some(output)),
+        Err(err) => {
+            let failure = Failure::of(&err);
+            if failure.is("ResourceNotFoundException") {
+                Ok(None)
+            } else {
+                Err(failure.into_team_error(operation))
+            }
+        }
+    }
+}
+
 /// The HTTP status of a raw response, so [`Failure::of`] works for every client.
 pub(crate) trait HttpStatus {
     /// The status code as a number.

@@ -13,7 +13,7 @@ use team_core::{TeamError, TeamResult};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::retry::{Backoff, Failure, retry};
+use crate::retry::{Backoff, Failure, retry, unless_not_found};
 
 /// Where the schedules live and what they start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,24 +187,16 @@ impl Scheduler for EventBridgeScheduler {
     async fn cancel_end(&self, request: &RequestId) -> TeamResult<()> {
         const OP: &str = "DeleteSchedule";
         let existed = retry(&self.backoff, OP, || async {
-            match self
-                .client
-                .delete_schedule()
-                .name(request.as_str())
-                .group_name(&self.config.group_name)
-                .send()
-                .await
-            {
-                Ok(_) => Ok(true),
-                Err(err) => {
-                    let failure = Failure::of(&err);
-                    if failure.is("ResourceNotFoundException") {
-                        Ok(false)
-                    } else {
-                        Err(failure.into_team_error(OP))
-                    }
-                }
-            }
+            unless_not_found(
+                self.client
+                    .delete_schedule()
+                    .name(request.as_str())
+                    .group_name(&self.config.group_name)
+                    .send()
+                    .await,
+                OP,
+            )
+            .map(|deleted| deleted.is_some())
         })
         .await?;
         tracing::info!(request_id = %request, existed, "session end schedule cancelled");

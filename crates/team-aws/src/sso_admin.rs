@@ -9,7 +9,7 @@ use team_core::ports::{AccessProvisioner, Operation, OperationStatus};
 use team_core::request::Assignment;
 use team_core::{TeamError, TeamResult};
 
-use crate::retry::{Backoff, Failure, retry};
+use crate::retry::{Backoff, Failure, retry, unless_not_found};
 
 /// Operation ids with this prefix stand for operations that never had to run:
 /// the assignment already existed, or was already gone. Identity Center's own
@@ -87,15 +87,11 @@ impl SsoAdminProvisioner {
             .principal_id(assignment.user_id.as_str())
             .send()
             .await;
-        match sent {
-            Ok(output) => operation(OP, output.account_assignment_deletion_status(), true),
-            Err(err) => {
-                let failure = Failure::of(&err);
-                if failure.is("ResourceNotFoundException") {
-                    tracing::info!(assignment = %assignment.key(), "account assignment already gone");
-                    return Ok(settled(assignment, true));
-                }
-                Err(failure.into_team_error(OP))
+        match unless_not_found(sent, OP)? {
+            Some(output) => operation(OP, output.account_assignment_deletion_status(), true),
+            None => {
+                tracing::info!(assignment = %assignment.key(), "account assignment already gone");
+                Ok(settled(assignment, true))
             }
         }
     }
