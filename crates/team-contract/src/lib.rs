@@ -40,6 +40,7 @@ pub async fn run_request_checks(store: &dyn RequestStore) {
     requests::get_of_an_unknown_id_is_none(store).await;
     requests::query_filters_by_requester(store).await;
     requests::query_filters_by_approver(store).await;
+    requests::a_request_with_many_approvers_is_listed_for_each_of_them(store).await;
     requests::query_filters_by_decided_by(store).await;
     requests::query_filters_by_statuses(store).await;
     requests::query_filters_by_account(store).await;

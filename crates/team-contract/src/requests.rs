@@ -409,6 +409,85 @@ pub async fn query_filters_by_approver(store: &dyn RequestStore) {
     assert_eq!(alone.len(), 1, "approver filter without other filters");
 }
 
+/// How many approvers [`a_request_with_many_approvers_is_listed_for_each_of_them`] names:
+/// more than one DynamoDB transaction holds (100 actions), as a large approver group does.
+const MANY_APPROVERS: usize = 150;
+
+/// A request may name as many approvers as an approver group has members: it is stored,
+/// listed for every one of them with its current status after a decision changes it,
+/// and no longer listed for approvers a later write drops.
+pub async fn a_request_with_many_approvers_is_listed_for_each_of_them(store: &dyn RequestStore) {
+    let ns = Ns::new("many-approvers");
+    let account = ns.account_id(1);
+    let alice = ns.user_id("alice");
+    let approvers: Vec<_> = (0..MANY_APPROVERS)
+        .map(|i| ns.user_id(&format!("approver{i:03}")))
+        .collect();
+    let (first, last) = (&approvers[0], &approvers[MANY_APPROVERS - 1]);
+    let mut pending = request(&ns.request_id("big-group"), &alice, &account, T0);
+    pending.approvers = approvers.iter().map(user).collect();
+    put_ok(store, &pending, None).await;
+    let listed_for = |approver: &team_core::ids::UserId, statuses: Vec<Status>| RequestQuery {
+        approver: Some(approver.clone()),
+        statuses,
+        ..of_account(&account)
+    };
+
+    for approver in [first, &approvers[MANY_APPROVERS / 2], last] {
+        let found = all_pages(store, &listed_for(approver, vec![Status::Pending])).await;
+        assert_eq!(
+            ids(&found),
+            ids(std::slice::from_ref(&pending)),
+            "approver {approver} of {MANY_APPROVERS} must see the pending request"
+        );
+    }
+
+    let mut approved = pending.clone();
+    approved.status = Status::Approved;
+    approved.decisions = vec![decision(first, Outcome::Approve, T0 + Duration::minutes(1))];
+    approved.version = 2;
+    put_ok(store, &approved, Some(1)).await;
+    let found = all_pages(store, &listed_for(last, Vec::new())).await;
+    assert_eq!(ids(&found), ids(std::slice::from_ref(&approved)));
+    assert_eq!(
+        found[0].status,
+        Status::Approved,
+        "every approver must see the request as it is now, not as it was submitted"
+    );
+    let still_pending = all_pages(store, &listed_for(last, vec![Status::Pending])).await;
+    assert!(
+        still_pending.is_empty(),
+        "an approved request must not be listed as pending to any approver: {:?}",
+        ids(&still_pending)
+    );
+    let decided = all_pages(
+        store,
+        &RequestQuery {
+            decided_by: Some(first.clone()),
+            ..of_account(&account)
+        },
+    )
+    .await;
+    assert_eq!(ids(&decided), ids(std::slice::from_ref(&approved)));
+
+    let mut fewer = approved.clone();
+    fewer.approvers.truncate(10);
+    fewer.version = 3;
+    put_ok(store, &fewer, Some(2)).await;
+    assert!(
+        all_pages(store, &listed_for(last, Vec::new()))
+            .await
+            .is_empty(),
+        "an approver the request no longer names must not see it"
+    );
+    let kept = all_pages(store, &listed_for(&approvers[9], Vec::new())).await;
+    assert_eq!(ids(&kept), ids(std::slice::from_ref(&fewer)));
+    match get(store, &fewer.id).await {
+        Some(stored) => assert_eq!(stored.approvers.len(), 10),
+        None => panic!("request {} vanished", fewer.id),
+    }
+}
+
 /// The `decided_by` filter keeps requests with a decision of that user.
 pub async fn query_filters_by_decided_by(store: &dyn RequestStore) {
     let ns = Ns::new("q-decided");

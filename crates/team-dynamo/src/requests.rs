@@ -1,10 +1,14 @@
 //! [`RequestStore`] on the requests table.
 //!
 //! One item collection per request (`pk = REQUEST#<id>`): the request itself
-//! (`sk = REQUEST`), one index item per approver (`APPROVER#<user>`) and per decider
-//! (`DECIDER#<user>`), and its events (`EVENT#<sequence>`). A request is written in one
-//! transaction with its index items, conditional on its `version`. Leases are items of
-//! their own (`pk = LEASE#<assignment key>`).
+//! (`sk = REQUEST`), one copy per decider (`DECIDER#<user>`), one reference per approver
+//! (`APPROVER#<user>`, keys only) and its events (`EVENT#<sequence>`). A request is
+//! written in one transaction with its decider copies, conditional on its `version`.
+//! Approvers are references rather than copies because an approver group can have more
+//! members than one transaction holds (100 actions): references never change, so they
+//! are written before the request and need no transaction, and reading a reference
+//! fetches the request itself, so an approver always sees its current status. Leases
+//! are items of their own (`pk = LEASE#<assignment key>`).
 //!
 //! Lists are keyset pages over `createdKey` (creation time, then id), newest first,
 //! read from a global secondary index chosen by the query's most selective filter.
@@ -14,7 +18,10 @@ use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, DeleteRequest, KeysAndAttributes, Put, PutRequest, TransactWriteItem,
+    WriteRequest,
+};
 use team_core::ids::RequestId;
 use team_core::ports::{Lease, Page, PageCursor, RequestQuery, RequestStore};
 use team_core::request::{AccessRequest, Assignment, RequestEvent, Status};
@@ -31,10 +38,20 @@ use crate::schema::{BY_ACCOUNT, BY_REQUESTER, BY_STATUS, BY_USER};
 const REQUEST_SK: &str = "REQUEST";
 /// Sort key prefix of events.
 const EVENT_PREFIX: &str = "EVENT#";
+/// Sort key prefix of approver references.
+const APPROVER_PREFIX: &str = "APPROVER#";
+/// Sort key prefix of decider copies.
+const DECIDER_PREFIX: &str = "DECIDER#";
 /// Sort key of a lease item.
 const LEASE_SK: &str = "LEASE";
 /// DynamoDB's limit of actions in one transaction.
 const MAX_TRANSACTION_ACTIONS: usize = 100;
+/// DynamoDB's limit of writes in one `BatchWriteItem`.
+const MAX_BATCH_WRITE: usize = 25;
+/// DynamoDB's limit of keys in one `BatchGetItem`.
+const MAX_BATCH_GET: usize = 100;
+/// Calls a batch makes for items DynamoDB left unprocessed (throttling) before giving up.
+const BATCH_ATTEMPTS: u32 = 8;
 /// Appends racing for the same sequence number retry this often before giving up.
 const APPEND_ATTEMPTS: usize = 16;
 /// Most items one index `Query` evaluates; pages are read lazily up to this size.
@@ -83,13 +100,13 @@ impl DynamoRequestStore {
         Ok(out.item)
     }
 
-    /// The sort keys of a stored request's index items.
-    async fn stored_index_keys(
+    /// The stored request at version `expected`; `Conflict` when it is missing or newer.
+    async fn stored_request(
         &self,
         request_pk: &str,
         id: &RequestId,
         expected: u64,
-    ) -> TeamResult<BTreeSet<String>> {
+    ) -> TeamResult<AccessRequest> {
         let conflict = || TeamError::Conflict(format!("request {id}"));
         let Some(item) = self.get_item(request_pk.to_owned(), REQUEST_SK).await? else {
             return Err(conflict());
@@ -98,7 +115,95 @@ impl DynamoRequestStore {
         if stored.version != expected {
             return Err(conflict());
         }
-        Ok(index_keys(&stored))
+        Ok(stored)
+    }
+
+    /// Writes `writes` in batches, calling again for what DynamoDB leaves unprocessed.
+    async fn batch_write(&self, subject: &str, writes: Vec<WriteRequest>) -> TeamResult<()> {
+        for chunk in writes.chunks(MAX_BATCH_WRITE) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                if attempt == BATCH_ATTEMPTS {
+                    return Err(TeamError::Transient(format!(
+                        "DynamoDB left {} index writes of {subject} unprocessed after {BATCH_ATTEMPTS} calls",
+                        pending.len()
+                    )));
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                attempt += 1;
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(self.call("BatchWriteItem"), None, e))?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut left| left.remove(&self.table))
+                    .unwrap_or_default();
+            }
+        }
+        Ok(())
+    }
+
+    /// The request items of `pks` (strongly consistent), in the order of `pks`;
+    /// requests that do not exist are left out.
+    async fn request_items(&self, pks: &[String]) -> TeamResult<Vec<Item>> {
+        let mut found: HashMap<String, Item> = HashMap::new();
+        let unique: BTreeSet<&String> = pks.iter().collect();
+        let unique: Vec<&String> = unique.into_iter().collect();
+        for chunk in unique.chunks(MAX_BATCH_GET) {
+            let mut keys: Vec<Item> = chunk
+                .iter()
+                .map(|pk| HashMap::from([(PK.to_owned(), s(*pk)), (SK.to_owned(), s(REQUEST_SK))]))
+                .collect();
+            let mut attempt = 0;
+            while !keys.is_empty() {
+                if attempt == BATCH_ATTEMPTS {
+                    return Err(TeamError::Transient(format!(
+                        "DynamoDB left {} request reads unprocessed after {BATCH_ATTEMPTS} calls",
+                        keys.len()
+                    )));
+                }
+                if attempt > 0 {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                attempt += 1;
+                let wanted = KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| {
+                        TeamError::Internal(format!("cannot build a read of requests: {e}"))
+                    })?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, wanted)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(self.call("BatchGetItem"), None, e))?;
+                for item in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    if let Some(pk) = string(&item, PK) {
+                        found.insert(pk.to_owned(), item);
+                    }
+                }
+                keys = out
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(&self.table))
+                    .map(|left| left.keys)
+                    .unwrap_or_default();
+            }
+        }
+        Ok(pks.iter().filter_map(|pk| found.remove(pk)).collect())
     }
 
     /// The request items of one query source, newest first, `limit` at most, before `cursor`.
@@ -127,7 +232,9 @@ impl DynamoRequestStore {
                 .expression_attribute_values(":cursor", s(cursor));
         }
         request = request.key_condition_expression(key_condition);
-        if let Some(expression) = &filter.expression {
+        // References carry keys only: a filter would drop them all, so `matches` checks
+        // their requests after the read instead.
+        if let Some(expression) = filter.expression.as_ref().filter(|_| !source.references) {
             request = request.filter_expression(expression);
             for (name, attribute) in &filter.names {
                 request = request.expression_attribute_names(*name, *attribute);
@@ -142,7 +249,15 @@ impl DynamoRequestStore {
             .map_err(|e| sdk_error(self.call("Query"), None, e))?;
         source.next = out.last_evaluated_key.filter(|k| !k.is_empty());
         source.done = source.next.is_none();
-        for item in out.items.unwrap_or_default() {
+        let mut items = out.items.unwrap_or_default();
+        if source.references {
+            let pks: Vec<String> = items
+                .iter()
+                .filter_map(|item| string(item, PK).map(str::to_owned))
+                .collect();
+            items = self.request_items(&pks).await?;
+        }
+        for item in items {
             let Some(key) = string(&item, CREATED_KEY).map(str::to_owned) else {
                 return Err(TeamError::Internal(format!(
                     "an item of index {} has no {CREATED_KEY}",
@@ -183,17 +298,27 @@ impl DynamoRequestStore {
     }
 }
 
-/// The sort keys of a request's index items: one per approver and one per decider.
-fn index_keys(request: &AccessRequest) -> BTreeSet<String> {
-    let approvers = request
+/// The sort keys of a request's approver references.
+fn approver_keys(request: &AccessRequest) -> BTreeSet<String> {
+    request
         .approvers
         .iter()
-        .map(|a| format!("APPROVER#{}", a.user_id));
-    let deciders = request
+        .map(|a| format!("{APPROVER_PREFIX}{}", a.user_id))
+        .collect()
+}
+
+/// The sort keys of a request's decider copies.
+fn decider_keys(request: &AccessRequest) -> BTreeSet<String> {
+    request
         .decisions
         .iter()
-        .map(|d| format!("DECIDER#{}", d.by.user_id));
-    approvers.chain(deciders).collect()
+        .map(|d| format!("{DECIDER_PREFIX}{}", d.by.user_id))
+        .collect()
+}
+
+/// Waits before another call for unprocessed batch items: 50 ms doubling up to 1.6 s.
+fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(50 << attempt.min(5))
 }
 
 /// The same token for the same write, so that when the SDK retries a transaction that
@@ -249,6 +374,8 @@ struct Source {
     pending: VecDeque<(String, Item)>,
     next: Option<Item>,
     done: bool,
+    /// The partition holds references to requests, not copies of them.
+    references: bool,
 }
 
 impl Source {
@@ -260,6 +387,7 @@ impl Source {
             pending: VecDeque::new(),
             next: None,
             done: false,
+            references: false,
         }
     }
 }
@@ -272,10 +400,16 @@ fn sources(query: &RequestQuery) -> Vec<Source> {
         return vec![Source::new(BY_REQUESTER, REQUESTER_ID, user.to_string())];
     }
     if let Some(user) = &query.approver {
-        return vec![Source::new(BY_USER, INDEX_USER, format!("APPROVER#{user}"))];
+        let mut source = Source::new(BY_USER, INDEX_USER, format!("{APPROVER_PREFIX}{user}"));
+        source.references = true;
+        return vec![source];
     }
     if let Some(user) = &query.decided_by {
-        return vec![Source::new(BY_USER, INDEX_USER, format!("DECIDER#{user}"))];
+        return vec![Source::new(
+            BY_USER,
+            INDEX_USER,
+            format!("{DECIDER_PREFIX}{user}"),
+        )];
     }
     if let Some(account) = &query.account {
         return vec![Source::new(BY_ACCOUNT, ACCOUNT_ID, account.to_string())];
@@ -381,25 +515,48 @@ impl RequestStore for DynamoRequestStore {
         body.insert(START_NS.into(), n(nanos(request.start_time)));
         body.insert(END_NS.into(), n(nanos(request.end_time)));
 
-        let new_keys = index_keys(request);
         // Index items of users no longer named must go; the transaction's version
         // condition makes sure the stored request we read them from is still current.
-        let stale: Vec<String> = match expected_version {
-            None => Vec::new(),
-            Some(expected) => self
-                .stored_index_keys(&pk, &request.id, expected)
-                .await?
-                .difference(&new_keys)
-                .cloned()
-                .collect(),
+        let stored = match expected_version {
+            None => None,
+            Some(expected) => Some(self.stored_request(&pk, &request.id, expected).await?),
         };
+        let (old_approvers, old_deciders) = stored
+            .as_ref()
+            .map(|r| (approver_keys(r), decider_keys(r)))
+            .unwrap_or_default();
+        let approvers = approver_keys(request);
+        let new_keys = decider_keys(request);
+        let stale: Vec<String> = old_deciders.difference(&new_keys).cloned().collect();
         if 1 + new_keys.len() + stale.len() > MAX_TRANSACTION_ACTIONS {
             return Err(TeamError::Internal(format!(
-                "{subject} names {} approvers and deciders; one DynamoDB transaction holds {} index items at most",
+                "{subject} has decisions of {} users; one DynamoDB transaction holds {} decider copies at most",
                 new_keys.len(),
                 MAX_TRANSACTION_ACTIONS - 1
             )));
         }
+        // References go first: one whose request does not exist or no longer names the
+        // approver is skipped by every read, so this order can neither show a request to
+        // a wrong approver nor hide it from a right one if the transaction below fails.
+        let created = created_key(request.created_at, request.id.as_str());
+        let mut references = Vec::new();
+        for key in approvers.difference(&old_approvers) {
+            let item = HashMap::from([
+                (PK.to_owned(), s(&pk)),
+                (SK.to_owned(), s(key)),
+                (INDEX_USER.to_owned(), s(key)),
+                (CREATED_KEY.to_owned(), s(&created)),
+                (ITEM_TYPE.to_owned(), s("approver")),
+            ]);
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(|e| {
+                    TeamError::Internal(format!("cannot build the write of {subject}: {e}"))
+                })?;
+            references.push(WriteRequest::builder().put_request(put).build());
+        }
+        self.batch_write(&subject, references).await?;
 
         let mut main = body.clone();
         main.insert(SK.into(), s(REQUEST_SK));
@@ -424,14 +581,9 @@ impl RequestStore for DynamoRequestStore {
         let mut actions = vec![TransactWriteItem::builder().put(put_main).build()];
         for key in &new_keys {
             let mut copy = body.clone();
-            let kind = if key.starts_with("APPROVER#") {
-                "approver"
-            } else {
-                "decider"
-            };
             copy.insert(SK.into(), s(key));
             copy.insert(INDEX_USER.into(), s(key));
-            copy.insert(ITEM_TYPE.into(), s(kind));
+            copy.insert(ITEM_TYPE.into(), s("decider"));
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(copy))
@@ -459,6 +611,20 @@ impl RequestStore for DynamoRequestStore {
             .send()
             .await
             .map_err(|e| transaction_error(self.call("TransactWriteItems"), &subject, e))?;
+
+        // A reference left behind costs a read and is skipped, so failing to delete it
+        // must not fail a write that has already happened.
+        let mut dropped = Vec::new();
+        for key in old_approvers.difference(&approvers) {
+            let key = HashMap::from([(PK.to_owned(), s(&pk)), (SK.to_owned(), s(key))]);
+            match DeleteRequest::builder().set_key(Some(key)).build() {
+                Ok(delete) => dropped.push(WriteRequest::builder().delete_request(delete).build()),
+                Err(err) => tracing::warn!(error = %err, "cannot build the delete of a reference"),
+            }
+        }
+        if let Err(err) = self.batch_write(&subject, dropped).await {
+            tracing::warn!(table = %self.table, request_id = %request.id, error = %err, "stale approver references stay");
+        }
         Ok(())
     }
 

@@ -400,3 +400,135 @@ async fn a_cancellation_naming_its_reason_only_in_the_message_is_still_a_conflic
 
     assert!(matches!(err, TeamError::Conflict(_)), "{err:?}");
 }
+
+fn reference_write(pk: &str, sk: &str) -> aws_sdk_dynamodb::types::WriteRequest {
+    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+    let item = [("pk", pk), ("sk", sk)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.to_owned())))
+        .collect();
+    let put = PutRequest::builder().set_item(Some(item)).build().unwrap();
+    WriteRequest::builder().put_request(put).build()
+}
+
+#[tokio::test]
+async fn approver_references_left_unprocessed_are_written_again_before_the_request() {
+    use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
+    let ns = Ns::new("unprocessed");
+    let mut new = a_request(&ns);
+    new.approvers = (0..3)
+        .map(|i| team_contract::fixtures::user(&ns.user_id(&format!("approver{i}"))))
+        .collect();
+    let pk = format!("REQUEST#{}", new.id);
+    let left = reference_write(&pk, &format!("APPROVER#{}", ns.user_id("approver2")));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let batch = mock!(Client::batch_write_item)
+        .match_requests(move |input| {
+            let writes = input
+                .request_items()
+                .and_then(|items| items.get(TABLE))
+                .map_or(0, Vec::len);
+            record.lock().unwrap().push(writes);
+            true
+        })
+        .sequence()
+        .output(move || {
+            BatchWriteItemOutput::builder()
+                .unprocessed_items(TABLE, vec![left.clone()])
+                .build()
+        })
+        .output(|| BatchWriteItemOutput::builder().build())
+        .build();
+    let write = mock!(Client::transact_write_items)
+        .then_output(|| TransactWriteItemsOutput::builder().build());
+    let store = DynamoRequestStore::new(client(&[&batch, &write]), TABLE);
+
+    store.put(&new, None).await.unwrap();
+
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![3, 1],
+        "all three references, then the one DynamoDB left unprocessed"
+    );
+    assert_eq!(write.num_calls(), 1, "the request itself is written once");
+}
+
+#[tokio::test]
+async fn references_are_resolved_to_the_requests_they_name_and_unprocessed_reads_retried() {
+    use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+    use aws_sdk_dynamodb::types::KeysAndAttributes;
+    let ns = Ns::new("resolve");
+    let bob = ns.user_id("bob");
+    let mut pending = a_request(&ns);
+    pending.approvers = vec![team_contract::fixtures::user(&bob)];
+    let pk = format!("REQUEST#{}", pending.id);
+    let created = format!(
+        "{}#{}",
+        pending
+            .created_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+        pending.id
+    );
+    let reference: std::collections::HashMap<String, AttributeValue> = [
+        ("pk", pk.clone()),
+        ("sk", format!("APPROVER#{bob}")),
+        ("indexUser", format!("APPROVER#{bob}")),
+        ("createdKey", created.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), AttributeValue::S(v)))
+    .collect();
+    let mut item: std::collections::HashMap<String, AttributeValue> =
+        serde_dynamo::aws_sdk_dynamodb_1::to_item(&pending).unwrap();
+    item.insert("pk".into(), AttributeValue::S(pk.clone()));
+    item.insert("sk".into(), AttributeValue::S("REQUEST".into()));
+    item.insert("createdKey".into(), AttributeValue::S(created));
+    // References carry no status: a filter expression would drop them all.
+    let query = mock!(Client::query)
+        .match_requests(|q| q.filter_expression().is_none())
+        .then_output(move || QueryOutput::builder().items(reference.clone()).build());
+    let key: std::collections::HashMap<String, AttributeValue> = [
+        ("pk".to_owned(), AttributeValue::S(pk)),
+        ("sk".to_owned(), AttributeValue::S("REQUEST".into())),
+    ]
+    .into();
+    let get = mock!(Client::batch_get_item)
+        .sequence()
+        .output(move || {
+            let left = KeysAndAttributes::builder()
+                .keys(key.clone())
+                .build()
+                .unwrap();
+            BatchGetItemOutput::builder()
+                .unprocessed_keys(TABLE, left)
+                .build()
+        })
+        .output(move || {
+            BatchGetItemOutput::builder()
+                .responses(TABLE, vec![item.clone()])
+                .build()
+        })
+        .build();
+    let store = DynamoRequestStore::new(client(&[&query, &get]), TABLE);
+
+    let page = store
+        .query(&RequestQuery {
+            approver: Some(bob),
+            statuses: vec![Status::Pending],
+            limit: 5,
+            ..RequestQuery::default()
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(get.num_calls(), 2, "the unprocessed key is read again");
+    assert_eq!(page.items, vec![pending]);
+    assert_eq!(
+        query.num_calls(),
+        1,
+        "one unfiltered read of the references"
+    );
+}
