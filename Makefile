@@ -2,6 +2,7 @@
 .PHONY: run test tools fmt lint infra-lint unit e2e web web-check web-e2e bench build deploy
 
 CARGO ?= cargo
+LAMBDAS := team-request team-approval team-admin team-audit team-grant team-revoke team-notify team-token
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 TEAMD := $(TARGET_DIR)/debug/teamd
 
@@ -46,6 +47,17 @@ web-e2e: web
 	$(CARGO) build -p teamd --locked
 	cd web && TEAMD_BIN="$(abspath $(TEAMD))" npm run test:e2e
 
-## Benchmarks: writes target/bench/report.md
+## Benchmarks: target/bench/report.md (local twin) and target/bench/cold-start.md (Lambdas)
 bench:
 	$(CARGO) bench -p teamd --bench lifecycle
+	$(CARGO) build --release --locked $(addprefix -p ,$(LAMBDAS))
+	TEAM_BENCH_RUNS=20 $(CARGO) bench -p team-lambda --bench cold_start
+
+## One deployable arm64 artifact per Lambda: target/lambda/<name>/bootstrap.zip (pip install cargo-lambda)
+build:
+	$(CARGO) lambda build --release --arm64 --output-format zip $(addprefix -p ,$(LAMBDAS))
+	@for f in $(LAMBDAS); do ls -l "$(TARGET_DIR)/lambda/$$f/bootstrap.zip"; done
+
+## Builds the web UI and the functions with SAM and deploys the stack (infra/DEPLOY.md; needs AWS credentials)
+deploy: web
+	cd infra && sam build && sam deploy
