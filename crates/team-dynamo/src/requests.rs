@@ -120,90 +120,76 @@ impl DynamoRequestStore {
 
     /// Writes `writes` in batches, calling again for what DynamoDB leaves unprocessed.
     async fn batch_write(&self, subject: &str, writes: Vec<WriteRequest>) -> TeamResult<()> {
+        let what = format!("index writes of {subject}");
         for chunk in writes.chunks(MAX_BATCH_WRITE) {
-            let mut pending = chunk.to_vec();
-            let mut attempt = 0;
-            while !pending.is_empty() {
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(TeamError::Transient(format!(
-                        "DynamoDB left {} index writes of {subject} unprocessed after {BATCH_ATTEMPTS} calls",
-                        pending.len()
-                    )));
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                attempt += 1;
-                let out = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, pending)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error(self.call("BatchWriteItem"), None, e))?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut left| left.remove(&self.table))
-                    .unwrap_or_default();
-            }
+            until_processed(&what, chunk.to_vec(), |pending| self.write_once(pending)).await?;
         }
         Ok(())
+    }
+
+    /// One `BatchWriteItem`: the writes left unprocessed (and no results).
+    async fn write_once(
+        &self,
+        writes: Vec<WriteRequest>,
+    ) -> TeamResult<(Vec<WriteRequest>, Vec<()>)> {
+        let out = self
+            .client
+            .batch_write_item()
+            .request_items(&self.table, writes)
+            .send()
+            .await
+            .map_err(|e| sdk_error(self.call("BatchWriteItem"), None, e))?;
+        let left = out
+            .unprocessed_items
+            .and_then(|mut left| left.remove(&self.table))
+            .unwrap_or_default();
+        Ok((left, Vec::new()))
     }
 
     /// The request items of `pks` (strongly consistent), in the order of `pks`;
     /// requests that do not exist are left out.
     async fn request_items(&self, pks: &[String]) -> TeamResult<Vec<Item>> {
-        let mut found: HashMap<String, Item> = HashMap::new();
         let unique: BTreeSet<&String> = pks.iter().collect();
         let unique: Vec<&String> = unique.into_iter().collect();
+        let mut found: HashMap<String, Item> = HashMap::new();
         for chunk in unique.chunks(MAX_BATCH_GET) {
-            let mut keys: Vec<Item> = chunk
+            let keys: Vec<Item> = chunk
                 .iter()
                 .map(|pk| HashMap::from([(PK.to_owned(), s(*pk)), (SK.to_owned(), s(REQUEST_SK))]))
                 .collect();
-            let mut attempt = 0;
-            while !keys.is_empty() {
-                if attempt == BATCH_ATTEMPTS {
-                    return Err(TeamError::Transient(format!(
-                        "DynamoDB left {} request reads unprocessed after {BATCH_ATTEMPTS} calls",
-                        keys.len()
-                    )));
+            for item in until_processed("request reads", keys, |keys| self.read_once(keys)).await? {
+                if let Some(pk) = string(&item, PK) {
+                    found.insert(pk.to_owned(), item);
                 }
-                if attempt > 0 {
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                attempt += 1;
-                let wanted = KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| {
-                        TeamError::Internal(format!("cannot build a read of requests: {e}"))
-                    })?;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, wanted)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error(self.call("BatchGetItem"), None, e))?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    if let Some(pk) = string(&item, PK) {
-                        found.insert(pk.to_owned(), item);
-                    }
-                }
-                keys = out
-                    .unprocessed_keys
-                    .and_then(|mut left| left.remove(&self.table))
-                    .map(|left| left.keys)
-                    .unwrap_or_default();
             }
         }
         Ok(pks.iter().filter_map(|pk| found.remove(pk)).collect())
+    }
+
+    /// One strongly consistent `BatchGetItem`: the keys left unprocessed, and the items found.
+    async fn read_once(&self, keys: Vec<Item>) -> TeamResult<(Vec<Item>, Vec<Item>)> {
+        let wanted = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| TeamError::Internal(format!("cannot build a read of requests: {e}")))?;
+        let out = self
+            .client
+            .batch_get_item()
+            .request_items(&self.table, wanted)
+            .send()
+            .await
+            .map_err(|e| sdk_error(self.call("BatchGetItem"), None, e))?;
+        let left = out
+            .unprocessed_keys
+            .and_then(|mut left| left.remove(&self.table))
+            .map(|left| left.keys)
+            .unwrap_or_default();
+        let found = out
+            .responses
+            .and_then(|mut r| r.remove(&self.table))
+            .unwrap_or_default();
+        Ok((left, found))
     }
 
     /// The request items of one query source, newest first, `limit` at most, before `cursor`.
@@ -316,9 +302,39 @@ fn decider_keys(request: &AccessRequest) -> BTreeSet<String> {
         .collect()
 }
 
-/// Waits before another call for unprocessed batch items: 50 ms doubling up to 1.6 s.
-fn backoff(attempt: u32) -> std::time::Duration {
-    std::time::Duration::from_millis(50 << attempt.min(5))
+/// Calls `call` with `pending` until DynamoDB has processed all of it. Each call answers
+/// what it left unprocessed (DynamoDB does so when throttled) and what it returned; the
+/// next call waits 50 ms doubling up to 1.6 s, and after [`BATCH_ATTEMPTS`] calls what
+/// is left is a transient error.
+async fn until_processed<T, R, F, Fut>(
+    what: &str,
+    mut pending: Vec<T>,
+    mut call: F,
+) -> TeamResult<Vec<R>>
+where
+    F: FnMut(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = TeamResult<(Vec<T>, Vec<R>)>>,
+{
+    let mut results = Vec::new();
+    for attempt in 0..BATCH_ATTEMPTS {
+        if pending.is_empty() {
+            break;
+        }
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(5))).await;
+        }
+        let (left, got) = call(pending).await?;
+        results.extend(got);
+        pending = left;
+    }
+    if pending.is_empty() {
+        Ok(results)
+    } else {
+        Err(TeamError::Transient(format!(
+            "DynamoDB left {} {what} unprocessed after {BATCH_ATTEMPTS} calls",
+            pending.len()
+        )))
+    }
 }
 
 /// The same token for the same write, so that when the SDK retries a transaction that
