@@ -42,6 +42,11 @@ impl SessionActivity for NoActivity {
 /// The service of the API and step functions, over DynamoDB, Identity Center,
 /// Organizations, Step Functions, EventBridge Scheduler, SNS and CloudTrail Lake.
 pub fn wire(config: &Config, sdk: &SdkConfig) -> Team {
+    Team::new(ports(config, sdk))
+}
+
+/// The AWS adapter behind every port of the service (what [`wire`] builds it over).
+pub fn ports(config: &Config, sdk: &SdkConfig) -> Ports {
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let sso_admin = aws_sdk_ssoadmin::Client::new(sdk);
     let instance_arn = config.identity_center_instance_arn.as_str();
@@ -52,7 +57,7 @@ pub fn wire(config: &Config, sdk: &SdkConfig) -> Team {
         )),
         None => Arc::new(NoActivity),
     };
-    let ports = Ports {
+    Ports {
         requests: Arc::new(DynamoRequestStore::new(
             dynamodb.clone(),
             config.requests_table.clone(),
@@ -92,8 +97,7 @@ pub fn wire(config: &Config, sdk: &SdkConfig) -> Team {
         activity,
         clock: Arc::new(SystemClock),
         ids: Arc::new(UuidIds),
-    };
-    Team::new(ports)
+    }
 }
 
 /// The Identity Store directory (`team-token` needs only this).
