@@ -65,6 +65,48 @@ pub struct Reply {
     pub text: String,
 }
 
+/// The `id` of what a reply created.
+pub fn id_of(reply: &Reply) -> String {
+    reply.body["id"].as_str().expect("request id").to_string()
+}
+
+/// A database file and a clock that outlive one twin, so a test can stop a
+/// twin and start another on the same data at a later time. The file's folder
+/// is removed when this is dropped.
+pub struct Restartable {
+    dir: PathBuf,
+    /// The clock every twin started from here shares.
+    pub clock: Arc<ManualClock>,
+}
+
+impl Restartable {
+    /// A fresh folder named after `name` (and this process, so parallel runs do not meet).
+    pub fn new(name: &str) -> Restartable {
+        let dir = std::env::temp_dir().join(format!("team-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp folder");
+        Restartable {
+            dir,
+            clock: Arc::new(ManualClock::new(T0)),
+        }
+    }
+
+    /// Starts a twin on the database file and the shared clock.
+    pub async fn start(&self) -> Harness {
+        let options = Options {
+            db_file: Some(self.dir.join("teamd.db")),
+            ..Options::default()
+        };
+        Harness::on_clock(options, self.clock.clone()).await
+    }
+}
+
+impl Drop for Restartable {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 impl Harness {
     /// A twin with the test organization, in memory.
     pub async fn new() -> Harness {
@@ -75,6 +117,17 @@ impl Harness {
     pub async fn with(options: Options) -> Harness {
         let clock = Arc::new(ManualClock::new(options.start.unwrap_or(T0)));
         Harness::on_clock(options, clock).await
+    }
+
+    /// A twin whose simulated Identity Center injects the faults of `spec` (see [`SimFaults::parse_spec`]).
+    pub async fn with_faults(spec: &str) -> Harness {
+        let mut faults = SimFaults::default();
+        faults.parse_spec(spec).expect("fault spec parses");
+        Harness::with(Options {
+            faults,
+            ..Options::default()
+        })
+        .await
     }
 
     /// A twin on an existing clock (restarts keep the time).
@@ -170,6 +223,27 @@ impl Harness {
     /// `POST` as `token`.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// `PUT` as `token`.
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// `DELETE` as `token`.
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// `POST /api/requests/{id}/{action}` as `token` (`approve`, `reject`, `cancel`, `revoke`).
+    pub async fn act(&self, token: &str, id: &str, action: &str, body: Value) -> Reply {
+        self.post(&format!("/api/requests/{id}/{action}"), token, body)
+            .await
+    }
+
+    /// Approves request `id` as `token`, without a comment.
+    pub async fn approve(&self, token: &str, id: &str) -> Reply {
+        self.act(token, id, "approve", json!({})).await
     }
 
     /// Submits a request and returns the reply.

@@ -5,10 +5,6 @@ use serde_json::{Value, json};
 use team_tests::*;
 use time::Duration;
 
-fn id_of(reply: &Reply) -> String {
-    reply.body["id"].as_str().expect("request id").to_string()
-}
-
 #[tokio::test]
 async fn calls_without_a_valid_token_are_unauthenticated() {
     let h = Harness::new().await;
@@ -104,8 +100,7 @@ async fn list_scopes_show_the_right_requests() {
         "{}",
         approvable.text
     );
-    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    h.approve(&bob, &id).await;
     let approvable = h.get("/api/requests?scope=approvable", &bob).await;
     assert_eq!(approvable.body["items"].as_array().unwrap().len(), 0);
     let decided = h.get("/api/requests?scope=decided", &bob).await;
@@ -192,14 +187,8 @@ async fn admins_manage_policies_and_others_cannot() {
 
     let mut changed = policy.clone();
     changed["maxDurationMinutes"] = json!(15);
-    let put = h
-        .call(
-            Method::PUT,
-            &format!("/api/admin/eligibility-policies/{pid}"),
-            Some(&carol),
-            Some(changed),
-        )
-        .await;
+    let path = format!("/api/admin/eligibility-policies/{pid}");
+    let put = h.put(&path, &carol, changed).await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
     assert_eq!(
         h.submit(&frank, "444444444444", READ_PS, 30).await.status,
@@ -212,23 +201,9 @@ async fn admins_manage_policies_and_others_cannot() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
     assert_eq!(refused.body["error"]["field"], "accounts");
 
-    let deleted = h
-        .call(
-            Method::DELETE,
-            &format!("/api/admin/eligibility-policies/{pid}"),
-            Some(&carol),
-            None,
-        )
-        .await;
+    let deleted = h.delete(&path, &carol).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    let again = h
-        .call(
-            Method::DELETE,
-            &format!("/api/admin/eligibility-policies/{pid}"),
-            Some(&carol),
-            None,
-        )
-        .await;
+    let again = h.delete(&path, &carol).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
     assert_eq!(
         h.submit(&frank, "444444444444", READ_PS, 10).await.status,
@@ -259,13 +234,9 @@ async fn approver_policy_narrowed_to_a_permission_set_with_two_approvals() {
     assert_eq!(admin.body["approvalsRequired"], 2, "{}", admin.text);
     let id = id_of(&admin);
     h.settle().await;
-    let first = h
-        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let first = h.approve(&bob, &id).await;
     assert_eq!(first.body["status"], "pending", "{}", first.text);
-    let second = h
-        .post(&format!("/api/requests/{id}/approve"), &erin, json!({}))
-        .await;
+    let second = h.approve(&erin, &id).await;
     assert_eq!(second.body["status"], "approved", "{}", second.text);
     h.advance(Duration::seconds(30)).await;
     assert_eq!(h.status(&alice, &id).await, "in progress");
@@ -280,14 +251,7 @@ async fn settings_can_require_comments_and_tickets() {
     let mut settings = h.get("/api/admin/settings", &carol).await.body;
     settings["commentRequired"] = json!(true);
     settings["ticketRequired"] = json!(true);
-    let put = h
-        .call(
-            Method::PUT,
-            "/api/admin/settings",
-            Some(&carol),
-            Some(settings.clone()),
-        )
-        .await;
+    let put = h.put("/api/admin/settings", &carol, settings.clone()).await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.text);
 
     let no_ticket = h.submit(&alice, PROD, ADMIN_PS, 30).await;
@@ -299,29 +263,16 @@ async fn settings_can_require_comments_and_tickets() {
     let body = json!({"accountId": PROD, "permissionSetArn": ADMIN_PS, "durationMinutes": 30,
         "justification": "fix", "ticketNo": "INC-42"});
     let id = id_of(&h.post("/api/requests", &alice, body).await);
-    let bare = h
-        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let bare = h.approve(&bob, &id).await;
     assert_eq!(bare.status, StatusCode::BAD_REQUEST);
     assert_eq!(bare.body["error"]["field"], "comment");
     let ok = h
-        .post(
-            &format!("/api/requests/{id}/approve"),
-            &bob,
-            json!({"comment": "INC-42 is real"}),
-        )
+        .act(&bob, &id, "approve", json!({"comment": "INC-42 is real"}))
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
 
     settings["maxDurationHours"] = json!(9000);
-    let bad = h
-        .call(
-            Method::PUT,
-            "/api/admin/settings",
-            Some(&carol),
-            Some(settings),
-        )
-        .await;
+    let bad = h.put("/api/admin/settings", &carol, settings).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.body["error"]["field"], "maxDurationHours");
 }

@@ -6,8 +6,29 @@ use serde_json::json;
 use team_tests::*;
 use time::Duration;
 
-fn id_of(reply: &Reply) -> String {
-    reply.body["id"].as_str().expect("request id").to_string()
+/// A fresh twin in which alice has asked for admin on payments-prod, which bob or erin approve.
+struct AliceAsked {
+    h: Harness,
+    alice: String,
+    id: String,
+}
+
+/// GIVEN alice has asked for `minutes` of admin on payments-prod (approval needed).
+async fn given_alice_asked_for_prod(minutes: i64) -> AliceAsked {
+    let h = Harness::new().await;
+    let alice = h.login("alice").await;
+    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, minutes).await);
+    AliceAsked { h, alice, id }
+}
+
+/// GIVEN alice has asked for `minutes` of admin on payments-prod AND `approver`
+/// approved it AND the grant went through. Answers the approver's token too.
+async fn given_alice_in_a_prod_session(approver: &str, minutes: i64) -> (AliceAsked, String) {
+    let asked = given_alice_asked_for_prod(minutes).await;
+    let approver = asked.h.login(approver).await;
+    asked.h.approve(&approver, &asked.id).await;
+    asked.h.advance(Duration::seconds(30)).await;
+    (asked, approver)
 }
 
 #[tokio::test]
@@ -26,13 +47,7 @@ async fn approved_request_is_granted_then_removed_at_its_end_time() {
     assert!(h.assignments().await.is_empty());
 
     // AND bob approves
-    let approved = h
-        .post(
-            &format!("/api/requests/{id}/approve"),
-            &bob,
-            json!({"comment": "ok"}),
-        )
-        .await;
+    let approved = h.act(&bob, &id, "approve", json!({"comment": "ok"})).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
     assert_eq!(approved.body["status"], "approved");
     h.advance(Duration::seconds(30)).await;
@@ -74,8 +89,7 @@ async fn future_request_is_scheduled_until_its_start_time() {
         "justification": "release", "startTime": start.format(&time::format_description::well_known::Rfc3339).unwrap(),
     });
     let id = id_of(&h.post("/api/requests", &alice, body).await);
-    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    h.approve(&bob, &id).await;
     h.advance(Duration::minutes(1)).await;
     assert_eq!(h.status(&alice, &id).await, "scheduled");
     assert!(h.assignments().await.is_empty());
@@ -87,17 +101,11 @@ async fn future_request_is_scheduled_until_its_start_time() {
 
 #[tokio::test]
 async fn rejected_request_never_grants() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
+    let AliceAsked { h, alice, id } = given_alice_asked_for_prod(60).await;
     let erin = h.login("erin").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
     h.settle().await;
     let rejected = h
-        .post(
-            &format!("/api/requests/{id}/reject"),
-            &erin,
-            json!({"comment": "no ticket"}),
-        )
+        .act(&erin, &id, "reject", json!({"comment": "no ticket"}))
         .await;
     assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.text);
     h.advance(Duration::minutes(5)).await;
@@ -107,42 +115,30 @@ async fn rejected_request_never_grants() {
 
 #[tokio::test]
 async fn requester_can_cancel_a_pending_request() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
+    let AliceAsked { h, alice, id } = given_alice_asked_for_prod(60).await;
     let bob = h.login("bob").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
     h.settle().await;
-    let cancelled = h
-        .post(&format!("/api/requests/{id}/cancel"), &alice, json!({}))
-        .await;
+    let cancelled = h.act(&alice, &id, "cancel", json!({})).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
     assert_eq!(cancelled.body["status"], "cancelled");
     h.advance(Duration::minutes(5)).await;
     // A late approval is refused
-    let late = h
-        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let late = h.approve(&bob, &id).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.text);
     assert!(h.assignments().await.is_empty());
 }
 
 #[tokio::test]
 async fn only_the_requester_can_cancel() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
+    let AliceAsked { h, id, .. } = given_alice_asked_for_prod(60).await;
     let bob = h.login("bob").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
-    let reply = h
-        .post(&format!("/api/requests/{id}/cancel"), &bob, json!({}))
-        .await;
+    let reply = h.act(&bob, &id, "cancel", json!({})).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
 }
 
 #[tokio::test]
 async fn pending_request_expires_after_the_approval_window() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
+    let AliceAsked { h, alice, id } = given_alice_asked_for_prod(60).await;
     h.advance(Duration::minutes(179)).await;
     assert_eq!(h.status(&alice, &id).await, "pending");
     h.advance(Duration::minutes(2)).await;
@@ -156,17 +152,9 @@ async fn pending_request_expires_after_the_approval_window() {
 
 #[tokio::test]
 async fn requester_ends_a_session_early() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
-    let bob = h.login("bob").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 120).await);
-    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
-    h.advance(Duration::seconds(30)).await;
+    let (AliceAsked { h, alice, id }, _bob) = given_alice_in_a_prod_session("bob", 120).await;
     assert_eq!(h.assignments().await.len(), 1);
-    let ended = h
-        .post(&format!("/api/requests/{id}/revoke"), &alice, json!({}))
-        .await;
+    let ended = h.act(&alice, &id, "revoke", json!({})).await;
     assert_eq!(ended.status, StatusCode::OK, "{}", ended.text);
     assert_eq!(ended.body["status"], "ended");
     assert_eq!(ended.body["closed"]["by"]["username"], "alice");
@@ -179,17 +167,12 @@ async fn requester_ends_a_session_early() {
 
 #[tokio::test]
 async fn approver_revokes_a_running_session() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
-    let erin = h.login("erin").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 120).await);
-    h.post(&format!("/api/requests/{id}/approve"), &erin, json!({}))
-        .await;
-    h.advance(Duration::seconds(30)).await;
+    let (AliceAsked { h, alice, id }, erin) = given_alice_in_a_prod_session("erin", 120).await;
     let revoked = h
-        .post(
-            &format!("/api/requests/{id}/revoke"),
+        .act(
             &erin,
+            &id,
+            "revoke",
             json!({"comment": "suspicious activity"}),
         )
         .await;
@@ -218,14 +201,10 @@ async fn approver_cannot_approve_own_request() {
     let bob = h.login("bob").await;
     let erin = h.login("erin").await;
     let id = id_of(&h.submit(&bob, DEV, READ_PS, 30).await);
-    let own = h
-        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let own = h.approve(&bob, &id).await;
     assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
     assert_eq!(own.body["error"]["code"], "Forbidden");
-    let other = h
-        .post(&format!("/api/requests/{id}/approve"), &erin, json!({}))
-        .await;
+    let other = h.approve(&erin, &id).await;
     assert_eq!(other.status, StatusCode::OK, "{}", other.text);
 }
 
@@ -335,20 +314,10 @@ async fn bad_json_and_bad_fields_get_messages() {
 
 #[tokio::test]
 async fn invalid_transitions_are_conflicts() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
-    let bob = h.login("bob").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
-    h.post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
-    h.advance(Duration::seconds(30)).await;
-    let again = h
-        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let (AliceAsked { h, alice, id }, bob) = given_alice_in_a_prod_session("bob", 60).await;
+    let again = h.approve(&bob, &id).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
-    let cancel = h
-        .post(&format!("/api/requests/{id}/cancel"), &alice, json!({}))
-        .await;
+    let cancel = h.act(&alice, &id, "cancel", json!({})).await;
     assert_eq!(cancel.status, StatusCode::CONFLICT, "{}", cancel.text);
     assert_eq!(cancel.body["error"]["code"], "InvalidTransition");
 }
@@ -383,17 +352,11 @@ async fn overlapping_grants_keep_access_until_the_last_one_ends() {
 
 #[tokio::test]
 async fn two_approvers_approving_at_once_make_one_transition_and_one_grant() {
-    let h = Harness::new().await;
-    let alice = h.login("alice").await;
+    let AliceAsked { h, alice, id } = given_alice_asked_for_prod(60).await;
     let bob = h.login("bob").await;
     let erin = h.login("erin").await;
-    let id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 60).await);
     h.settle().await;
-    let path = format!("/api/requests/{id}/approve");
-    let (a, b) = tokio::join!(
-        h.post(&path, &bob, json!({})),
-        h.post(&path, &erin, json!({}))
-    );
+    let (a, b) = tokio::join!(h.approve(&bob, &id), h.approve(&erin, &id));
     let mut statuses = [a.status, b.status];
     statuses.sort();
     assert_eq!(
@@ -420,16 +383,9 @@ async fn two_approvers_approving_at_once_make_one_transition_and_one_grant() {
 
 #[tokio::test]
 async fn a_grant_that_fails_in_identity_center_ends_in_error_with_the_reason() {
-    let mut faults = team_local::SimFaults::default();
-    faults
-        .parse_spec(&format!(
-            "fail-create:{SANDBOX}:ConflictException quota of assignments reached"
-        ))
-        .unwrap();
-    let h = Harness::with(Options {
-        faults,
-        ..Options::default()
-    })
+    let h = Harness::with_faults(&format!(
+        "fail-create:{SANDBOX}:ConflictException quota of assignments reached"
+    ))
     .await;
     let alice = h.login("alice").await;
     let id = id_of(&h.submit(&alice, SANDBOX, ADMIN_PS, 30).await);
@@ -443,13 +399,7 @@ async fn a_grant_that_fails_in_identity_center_ends_in_error_with_the_reason() {
 
 #[tokio::test]
 async fn throttled_identity_center_calls_are_retried() {
-    let mut faults = team_local::SimFaults::default();
-    faults.parse_spec("throttle:2").unwrap();
-    let h = Harness::with(Options {
-        faults,
-        ..Options::default()
-    })
-    .await;
+    let h = Harness::with_faults("throttle:2").await;
     let alice = h.login("alice").await;
     let id = id_of(&h.submit(&alice, SANDBOX, ADMIN_PS, 30).await);
     h.advance(Duration::minutes(2)).await;
@@ -458,78 +408,38 @@ async fn throttled_identity_center_calls_are_retried() {
 
 #[tokio::test]
 async fn a_restarted_teamd_still_revokes_on_time() {
-    let dir = std::env::temp_dir().join(format!("team-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("teamd.db");
-    let clock = std::sync::Arc::new(team_local::ManualClock::new(T0));
+    let db = Restartable::new("restart");
     let id;
     {
-        let h = Harness::on_clock(
-            Options {
-                db_file: Some(db.clone()),
-                ..Options::default()
-            },
-            clock.clone(),
-        )
-        .await;
+        let h = db.start().await;
         let alice = h.login("alice").await;
         id = id_of(&h.submit(&alice, SANDBOX, ADMIN_PS, 45).await);
         h.advance(Duration::minutes(1)).await;
         assert_eq!(h.status(&alice, &id).await, "in progress");
     }
     // The process is gone; time passes; a new one starts on the same data.
-    clock.advance(std::time::Duration::from_secs(50 * 60));
-    let h = Harness::on_clock(
-        Options {
-            db_file: Some(db),
-            ..Options::default()
-        },
-        clock,
-    )
-    .await;
+    db.clock.advance(std::time::Duration::from_secs(50 * 60));
+    let h = db.start().await;
     h.advance(Duration::seconds(30)).await;
     let alice = h.login("alice").await;
     assert_eq!(h.status(&alice, &id).await, "ended");
     assert!(h.assignments().await.is_empty());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn a_restarted_teamd_keeps_pending_approvals() {
-    let dir = std::env::temp_dir().join(format!("team-restart-pending-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("teamd.db");
-    let clock = std::sync::Arc::new(team_local::ManualClock::new(T0));
+    let db = Restartable::new("restart-pending");
     let id;
     {
-        let h = Harness::on_clock(
-            Options {
-                db_file: Some(db.clone()),
-                ..Options::default()
-            },
-            clock.clone(),
-        )
-        .await;
+        let h = db.start().await;
         let alice = h.login("alice").await;
         id = id_of(&h.submit(&alice, PROD, ADMIN_PS, 30).await);
         h.settle().await;
     }
-    let h = Harness::on_clock(
-        Options {
-            db_file: Some(db),
-            ..Options::default()
-        },
-        clock,
-    )
-    .await;
+    let h = db.start().await;
     let bob = h.login("bob").await;
-    let approved = h
-        .post(&format!("/api/requests/{id}/approve"), &bob, json!({}))
-        .await;
+    let approved = h.approve(&bob, &id).await;
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.text);
     h.advance(Duration::seconds(30)).await;
     assert_eq!(h.status(&bob, &id).await, "in progress");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,15 +1,19 @@
 //! Checks of [`PolicyStore`]: settings and policy CRUD.
 
 use std::collections::BTreeSet;
+use std::fmt::Debug;
 
+use team_core::TeamResult;
 use team_core::ids::PolicyId;
-use team_core::policy::{NotificationSettings, Principal, Scope, Settings};
+use team_core::policy::{
+    ApproverPolicy, EligibilityPolicy, NotificationSettings, Principal, Scope, Settings,
+};
 use team_core::ports::PolicyStore;
 use time::Duration;
 
 use crate::fixtures::{Ns, PS_ADMIN, T0, approver_policy, arn, eligibility_policy};
 
-fn ok<T>(result: team_core::TeamResult<T>, what: &str) -> T {
+fn ok<T>(result: TeamResult<T>, what: &str) -> T {
     match result {
         Ok(v) => v,
         Err(err) => panic!("{what} failed: {err}"),
@@ -52,17 +56,147 @@ fn policy_ids<'a>(ids: impl Iterator<Item = &'a PolicyId>) -> Vec<String> {
     ids.map(ToString::to_string).collect()
 }
 
+/// The [`PolicyStore`] calls of one kind of policy, so that eligibility and
+/// approver policies are held to the same CRUD checks.
+trait StoredPolicy: Clone + PartialEq + Debug + Send + Sync {
+    fn id(&self) -> &PolicyId;
+    fn get<'a>(
+        store: &'a dyn PolicyStore,
+        id: &'a PolicyId,
+    ) -> impl Future<Output = TeamResult<Option<Self>>> + Send + 'a;
+    fn put<'a>(
+        store: &'a dyn PolicyStore,
+        policy: &'a Self,
+    ) -> impl Future<Output = TeamResult<()>> + Send + 'a;
+    fn delete<'a>(
+        store: &'a dyn PolicyStore,
+        id: &'a PolicyId,
+    ) -> impl Future<Output = TeamResult<bool>> + Send + 'a;
+    fn list<'a>(
+        store: &'a dyn PolicyStore,
+    ) -> impl Future<Output = TeamResult<Vec<Self>>> + Send + 'a;
+}
+
+// Only the names of the store calls differ between the two kinds.
+macro_rules! stored_policy {
+    ($policy:ident, get = $get:ident, put = $put:ident, delete = $delete:ident, list = $list:ident) => {
+        impl StoredPolicy for $policy {
+            fn id(&self) -> &PolicyId {
+                &self.id
+            }
+            fn get<'a>(
+                store: &'a dyn PolicyStore,
+                id: &'a PolicyId,
+            ) -> impl Future<Output = TeamResult<Option<Self>>> + Send + 'a {
+                store.$get(id)
+            }
+            fn put<'a>(
+                store: &'a dyn PolicyStore,
+                policy: &'a Self,
+            ) -> impl Future<Output = TeamResult<()>> + Send + 'a {
+                store.$put(policy)
+            }
+            fn delete<'a>(
+                store: &'a dyn PolicyStore,
+                id: &'a PolicyId,
+            ) -> impl Future<Output = TeamResult<bool>> + Send + 'a {
+                store.$delete(id)
+            }
+            fn list<'a>(
+                store: &'a dyn PolicyStore,
+            ) -> impl Future<Output = TeamResult<Vec<Self>>> + Send + 'a {
+                store.$list()
+            }
+        }
+    };
+}
+
+stored_policy!(
+    EligibilityPolicy,
+    get = eligibility_policy,
+    put = put_eligibility_policy,
+    delete = delete_eligibility_policy,
+    list = eligibility_policies
+);
+stored_policy!(
+    ApproverPolicy,
+    get = approver_policy,
+    put = put_approver_policy,
+    delete = delete_approver_policy,
+    list = approver_policies
+);
+
+/// Creates `policy` and `other`, reads both back, replaces `policy` by
+/// `replaced` (same id), and checks the list holds each once, as it is now.
+async fn create_read_replace_list<P: StoredPolicy>(
+    store: &dyn PolicyStore,
+    policy: &P,
+    other: &P,
+    replaced: &P,
+) {
+    let (id, other_id) = (policy.id(), other.id());
+    assert_eq!(ok(P::get(store, id).await, "get"), None, "unknown policy");
+    ok(P::put(store, policy).await, "put");
+    ok(P::put(store, other).await, "put");
+    assert_eq!(ok(P::get(store, id).await, "get"), Some(policy.clone()));
+    assert_eq!(
+        ok(P::get(store, other_id).await, "get"),
+        Some(other.clone())
+    );
+
+    ok(P::put(store, replaced).await, "replace");
+    assert_eq!(ok(P::get(store, id).await, "get"), Some(replaced.clone()));
+
+    let listed = ok(P::list(store).await, "list");
+    let mine: Vec<_> = listed
+        .iter()
+        .filter(|p| p.id() == id || p.id() == other_id)
+        .cloned()
+        .collect();
+    assert_eq!(
+        mine.len(),
+        2,
+        "each policy listed once: {:?}",
+        policy_ids(listed.iter().map(P::id))
+    );
+    assert!(
+        mine.contains(replaced) && mine.contains(other),
+        "the list holds the current versions"
+    );
+}
+
+/// Deletes the policy `id` (answering `true`, then `false` the second time)
+/// and checks it is gone while `other` is still there.
+async fn delete_one_keeps_the_other<P: StoredPolicy>(
+    store: &dyn PolicyStore,
+    id: &PolicyId,
+    other: &P,
+) {
+    assert!(
+        ok(P::delete(store, id).await, "delete"),
+        "deleting an existing policy answers true"
+    );
+    assert_eq!(ok(P::get(store, id).await, "get"), None);
+    assert!(
+        !ok(P::delete(store, id).await, "delete"),
+        "deleting it again answers false"
+    );
+    let listed = ok(P::list(store).await, "list");
+    assert!(
+        !listed.iter().any(|p| p.id() == id),
+        "a deleted policy is still listed"
+    );
+    assert!(
+        listed.contains(other),
+        "deleting one policy removed another"
+    );
+}
+
 /// Eligibility policies: create, read, list, replace, delete (`false` when missing).
 pub async fn eligibility_policy_crud(store: &dyn PolicyStore) {
     let ns = Ns::new("eligibility");
     let id = ns.policy_id("p1");
     let other_id = ns.policy_id("p2");
-    assert_eq!(
-        ok(store.eligibility_policy(&id).await, "get"),
-        None,
-        "unknown policy"
-    );
-
     let policy = eligibility_policy(
         &id,
         Principal::Group(ns.group_id("devs")),
@@ -77,44 +211,13 @@ pub async fn eligibility_policy_crud(store: &dyn PolicyStore) {
         vec![team_core::ids::OuId::parse("ou-abcd-12345678").unwrap_or_else(|e| panic!("{e}"))];
     other.spec.approval_required = false;
     other.spec.ticket_required = true;
-    ok(store.put_eligibility_policy(&policy).await, "put");
-    ok(store.put_eligibility_policy(&other).await, "put");
-    assert_eq!(
-        ok(store.eligibility_policy(&id).await, "get"),
-        Some(policy.clone())
-    );
-    assert_eq!(
-        ok(store.eligibility_policy(&other_id).await, "get"),
-        Some(other.clone())
-    );
-
     let mut replaced = policy.clone();
     replaced.spec.name = "renamed".into();
     replaced.spec.principal = Principal::User(ns.user_id("bob"));
     replaced.spec.permission_sets = vec![arn(PS_ADMIN)];
     replaced.updated_at = T0 + Duration::hours(1);
-    ok(store.put_eligibility_policy(&replaced).await, "replace");
-    assert_eq!(
-        ok(store.eligibility_policy(&id).await, "get"),
-        Some(replaced.clone())
-    );
 
-    let listed = ok(store.eligibility_policies().await, "list");
-    let mine: Vec<_> = listed
-        .iter()
-        .filter(|p| p.id == id || p.id == other_id)
-        .cloned()
-        .collect();
-    assert_eq!(
-        mine.len(),
-        2,
-        "each policy listed once: {:?}",
-        policy_ids(listed.iter().map(|p| &p.id))
-    );
-    assert!(
-        mine.contains(&replaced) && mine.contains(&other),
-        "the list holds the current versions"
-    );
+    create_read_replace_list(store, &policy, &other, &replaced).await;
     // A replaced policy no longer answers for its old principal.
     let old = ok(
         store
@@ -127,24 +230,7 @@ pub async fn eligibility_policy_crud(store: &dyn PolicyStore) {
         "the replaced policy still answers for its old principal"
     );
 
-    assert!(
-        ok(store.delete_eligibility_policy(&id).await, "delete"),
-        "deleting an existing policy answers true"
-    );
-    assert_eq!(ok(store.eligibility_policy(&id).await, "get"), None);
-    assert!(
-        !ok(store.delete_eligibility_policy(&id).await, "delete"),
-        "deleting it again answers false"
-    );
-    let listed = ok(store.eligibility_policies().await, "list");
-    assert!(
-        !listed.iter().any(|p| p.id == id),
-        "a deleted policy is still listed"
-    );
-    assert!(
-        listed.contains(&other),
-        "deleting one policy removed another"
-    );
+    delete_one_keeps_the_other(store, &id, &other).await;
     let gone = ok(
         store
             .eligibility_policies_for(&[Principal::User(ns.user_id("bob"))])
@@ -166,11 +252,6 @@ pub async fn approver_policy_crud(store: &dyn PolicyStore) {
     let ns = Ns::new("approver");
     let id = ns.policy_id("a1");
     let other_id = ns.policy_id("a2");
-    assert_eq!(
-        ok(store.approver_policy(&id).await, "get"),
-        None,
-        "unknown policy"
-    );
     let bob = ns.user_id("bob");
     let policy = approver_policy(&id, &ns.account_id(1), &[&bob]);
     let mut other = approver_policy(&other_id, &ns.account_id(2), &[]);
@@ -179,55 +260,13 @@ pub async fn approver_policy_crud(store: &dyn PolicyStore) {
     other.spec.approver_groups = vec![ns.group_id("approvers")];
     other.spec.permission_sets = Vec::new();
     other.spec.approvals_required = 2;
-    ok(store.put_approver_policy(&policy).await, "put");
-    ok(store.put_approver_policy(&other).await, "put");
-    assert_eq!(
-        ok(store.approver_policy(&id).await, "get"),
-        Some(policy.clone())
-    );
-    assert_eq!(
-        ok(store.approver_policy(&other_id).await, "get"),
-        Some(other.clone())
-    );
-
     let mut replaced = policy.clone();
     replaced.spec.name = "renamed".into();
     replaced.spec.approvals_required = 3;
     replaced.updated_at = T0 + Duration::hours(2);
-    ok(store.put_approver_policy(&replaced).await, "replace");
-    assert_eq!(
-        ok(store.approver_policy(&id).await, "get"),
-        Some(replaced.clone())
-    );
-    let listed = ok(store.approver_policies().await, "list");
-    let mine: Vec<_> = listed
-        .iter()
-        .filter(|p| p.id == id || p.id == other_id)
-        .cloned()
-        .collect();
-    assert_eq!(
-        mine.len(),
-        2,
-        "each policy listed once: {:?}",
-        policy_ids(listed.iter().map(|p| &p.id))
-    );
-    assert!(mine.contains(&replaced) && mine.contains(&other));
 
-    assert!(ok(store.delete_approver_policy(&id).await, "delete"));
-    assert_eq!(ok(store.approver_policy(&id).await, "get"), None);
-    assert!(
-        !ok(store.delete_approver_policy(&id).await, "delete"),
-        "deleting it again answers false"
-    );
-    let listed = ok(store.approver_policies().await, "list");
-    assert!(
-        !listed.iter().any(|p| p.id == id),
-        "a deleted policy is still listed"
-    );
-    assert!(
-        listed.contains(&other),
-        "deleting one policy removed another"
-    );
+    create_read_replace_list(store, &policy, &other, &replaced).await;
+    delete_one_keeps_the_other(store, &id, &other).await;
     assert!(ok(store.delete_approver_policy(&other_id).await, "delete"));
 }
 
@@ -276,7 +315,7 @@ pub async fn eligibility_policies_for_returns_exactly_the_principals_policies(
     for p in &policies {
         ok(store.put_eligibility_policy(p).await, "put");
     }
-    let names = |found: Vec<team_core::policy::EligibilityPolicy>| -> BTreeSet<String> {
+    let names = |found: Vec<EligibilityPolicy>| -> BTreeSet<String> {
         found.into_iter().map(|p| p.id.to_string()).collect()
     };
     let expected =

@@ -12,7 +12,7 @@ use crate::error::{TeamError, TeamResult};
 use crate::ids::{
     AccountId, Comment, Justification, PermissionSetArn, PolicyId, RequestId, TicketNo, UserId,
 };
-use crate::org::{Account, Group, OrgUnit, PermissionSet, User};
+use crate::org::{Account, Group, OrgTree, OrgUnit, PermissionSet, User};
 use crate::policy::{
     ApproverPolicy, ApproverPolicyInput, Eligibility, EligibilityPolicy, EligibilityPolicyInput,
     Settings, approvers_for, evaluate_eligibility, is_approver, principals_of,
@@ -790,9 +790,7 @@ impl Team {
                 tracing::warn!(request_id = %id, error = %err, "end timer not cancelled; it will find the session ended");
             }
         }
-        let mut recipients = vec![updated.requester.clone()];
-        recipients.extend(updated.approvers.iter().cloned());
-        self.notify(&updated, kind, recipients).await;
+        self.notify_requester_and_approvers(&updated, kind).await;
         Ok(updated.redacted())
     }
 
@@ -873,13 +871,7 @@ impl Team {
         caller: &Caller,
         id: &str,
     ) -> TeamResult<EligibilityPolicy> {
-        self.context(caller).await?.require_admin()?;
-        let id = parse_policy_id(id)?;
-        self.ports
-            .policies
-            .eligibility_policy(&id)
-            .await?
-            .ok_or_else(|| TeamError::NotFound(format!("eligibility policy {id} not found")))
+        self.admin_policy(caller, id).await
     }
 
     /// `POST` (id `None`) or `PUT` an eligibility policy.
@@ -889,44 +881,13 @@ impl Team {
         id: Option<&str>,
         spec: EligibilityPolicyInput,
     ) -> TeamResult<EligibilityPolicy> {
-        let ctx = self.context(caller).await?;
-        ctx.require_admin()?;
-        let tree = self.ports.organization.tree().await?;
-        let catalogue = self.ports.organization.permission_sets().await?;
-        spec.validate(&tree, &catalogue)?;
-        let id = match id {
-            Some(id) => {
-                let id = parse_policy_id(id)?;
-                if self.ports.policies.eligibility_policy(&id).await?.is_none() {
-                    return Err(TeamError::NotFound(format!(
-                        "eligibility policy {id} not found"
-                    )));
-                }
-                id
-            }
-            None => PolicyId::parse(self.ports.ids.new_id())?,
-        };
-        let policy = EligibilityPolicy {
-            id,
-            spec,
-            updated_at: self.now(),
-        };
-        self.ports.policies.put_eligibility_policy(&policy).await?;
-        tracing::info!(admin = %ctx.user.username, policy_id = %policy.id, "eligibility policy saved");
-        Ok(policy)
+        self.put_admin_policy(caller, id, spec).await
     }
 
     /// `DELETE /api/admin/eligibility-policies/{id}`.
     pub async fn delete_eligibility_policy(&self, caller: &Caller, id: &str) -> TeamResult<()> {
-        self.context(caller).await?.require_admin()?;
-        let id = parse_policy_id(id)?;
-        if self.ports.policies.delete_eligibility_policy(&id).await? {
-            Ok(())
-        } else {
-            Err(TeamError::NotFound(format!(
-                "eligibility policy {id} not found"
-            )))
-        }
+        self.delete_admin_policy::<EligibilityPolicy>(caller, id)
+            .await
     }
 
     /// `GET /api/admin/approver-policies`.
@@ -937,13 +898,7 @@ impl Team {
 
     /// `GET /api/admin/approver-policies/{id}`.
     pub async fn approver_policy(&self, caller: &Caller, id: &str) -> TeamResult<ApproverPolicy> {
-        self.context(caller).await?.require_admin()?;
-        let id = parse_policy_id(id)?;
-        self.ports
-            .policies
-            .approver_policy(&id)
-            .await?
-            .ok_or_else(|| TeamError::NotFound(format!("approver policy {id} not found")))
+        self.admin_policy(caller, id).await
     }
 
     /// `POST` (id `None`) or `PUT` an approver policy.
@@ -953,43 +908,61 @@ impl Team {
         id: Option<&str>,
         spec: ApproverPolicyInput,
     ) -> TeamResult<ApproverPolicy> {
+        self.put_admin_policy(caller, id, spec).await
+    }
+
+    /// `DELETE /api/admin/approver-policies/{id}`.
+    pub async fn delete_approver_policy(&self, caller: &Caller, id: &str) -> TeamResult<()> {
+        self.delete_admin_policy::<ApproverPolicy>(caller, id).await
+    }
+
+    async fn admin_policy<P: AdminPolicy>(&self, caller: &Caller, id: &str) -> TeamResult<P> {
+        self.context(caller).await?.require_admin()?;
+        let id = parse_policy_id(id)?;
+        P::load(&*self.ports.policies, &id)
+            .await?
+            .ok_or_else(|| policy_not_found::<P>(&id))
+    }
+
+    async fn put_admin_policy<P: AdminPolicy>(
+        &self,
+        caller: &Caller,
+        id: Option<&str>,
+        spec: P::Spec,
+    ) -> TeamResult<P> {
         let ctx = self.context(caller).await?;
         ctx.require_admin()?;
         let tree = self.ports.organization.tree().await?;
         let catalogue = self.ports.organization.permission_sets().await?;
-        spec.validate(&tree, &catalogue)?;
+        P::validate(&spec, &tree, &catalogue)?;
         let id = match id {
             Some(id) => {
                 let id = parse_policy_id(id)?;
-                if self.ports.policies.approver_policy(&id).await?.is_none() {
-                    return Err(TeamError::NotFound(format!(
-                        "approver policy {id} not found"
-                    )));
+                // PUT replaces; creating under an id the caller chose is not allowed.
+                if P::load(&*self.ports.policies, &id).await?.is_none() {
+                    return Err(policy_not_found::<P>(&id));
                 }
                 id
             }
             None => PolicyId::parse(self.ports.ids.new_id())?,
         };
-        let policy = ApproverPolicy {
-            id,
-            spec,
-            updated_at: self.now(),
-        };
-        self.ports.policies.put_approver_policy(&policy).await?;
-        tracing::info!(admin = %ctx.user.username, policy_id = %policy.id, "approver policy saved");
+        let policy = P::assemble(id, spec, self.now());
+        P::save(&*self.ports.policies, &policy).await?;
+        tracing::info!(admin = %ctx.user.username, policy_id = %policy.id(), "{} saved", P::KIND);
         Ok(policy)
     }
 
-    /// `DELETE /api/admin/approver-policies/{id}`.
-    pub async fn delete_approver_policy(&self, caller: &Caller, id: &str) -> TeamResult<()> {
+    async fn delete_admin_policy<P: AdminPolicy>(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> TeamResult<()> {
         self.context(caller).await?.require_admin()?;
         let id = parse_policy_id(id)?;
-        if self.ports.policies.delete_approver_policy(&id).await? {
+        if P::remove(&*self.ports.policies, &id).await? {
             Ok(())
         } else {
-            Err(TeamError::NotFound(format!(
-                "approver policy {id} not found"
-            )))
+            Err(policy_not_found::<P>(&id))
         }
     }
 
@@ -1086,6 +1059,17 @@ impl Team {
         }
     }
 
+    /// Notifies everyone a request concerns: its requester and its approvers.
+    pub(crate) async fn notify_requester_and_approvers(
+        &self,
+        request: &AccessRequest,
+        event: EventKind,
+    ) {
+        let mut recipients = vec![request.requester.clone()];
+        recipients.extend(request.approvers.iter().cloned());
+        self.notify(request, event, recipients).await;
+    }
+
     /// Sends a notification on the channels enabled in settings; never fails the caller.
     pub(crate) async fn notify(
         &self,
@@ -1143,6 +1127,103 @@ impl Team {
             }
         }
     }
+}
+
+/// What differs between eligibility and approver policies in the admin use
+/// cases, so both go through one get/put/delete flow and cannot drift apart.
+trait AdminPolicy: Sized + Send + Sync {
+    /// What an admin sends.
+    type Spec: Send;
+    /// How messages and logs name this kind of policy.
+    const KIND: &'static str;
+
+    /// The stored policy for an admin's spec.
+    fn assemble(id: PolicyId, spec: Self::Spec, updated_at: OffsetDateTime) -> Self;
+    /// Its id.
+    fn id(&self) -> &PolicyId;
+    /// Checks the spec against the organization and the permission set catalogue.
+    fn validate(spec: &Self::Spec, tree: &OrgTree, catalogue: &[PermissionSet]) -> TeamResult<()>;
+    /// The [`PolicyStore`] calls for this kind: get, put, delete.
+    fn load<'a>(
+        store: &'a dyn PolicyStore,
+        id: &'a PolicyId,
+    ) -> impl Future<Output = TeamResult<Option<Self>>> + Send + 'a;
+    fn save<'a>(
+        store: &'a dyn PolicyStore,
+        policy: &'a Self,
+    ) -> impl Future<Output = TeamResult<()>> + Send + 'a;
+    fn remove<'a>(
+        store: &'a dyn PolicyStore,
+        id: &'a PolicyId,
+    ) -> impl Future<Output = TeamResult<bool>> + Send + 'a;
+}
+
+// Both kinds have the same fields and a `validate` of the same signature; only
+// the names of their store calls differ.
+macro_rules! admin_policy {
+    ($policy:ident, $spec:ident, $kind:literal, get = $get:ident, put = $put:ident, delete = $delete:ident) => {
+        impl AdminPolicy for $policy {
+            type Spec = $spec;
+            const KIND: &'static str = $kind;
+
+            fn assemble(id: PolicyId, spec: $spec, updated_at: OffsetDateTime) -> Self {
+                $policy {
+                    id,
+                    spec,
+                    updated_at,
+                }
+            }
+            fn id(&self) -> &PolicyId {
+                &self.id
+            }
+            fn validate(
+                spec: &$spec,
+                tree: &OrgTree,
+                catalogue: &[PermissionSet],
+            ) -> TeamResult<()> {
+                spec.validate(tree, catalogue)
+            }
+            fn load<'a>(
+                store: &'a dyn PolicyStore,
+                id: &'a PolicyId,
+            ) -> impl Future<Output = TeamResult<Option<Self>>> + Send + 'a {
+                store.$get(id)
+            }
+            fn save<'a>(
+                store: &'a dyn PolicyStore,
+                policy: &'a Self,
+            ) -> impl Future<Output = TeamResult<()>> + Send + 'a {
+                store.$put(policy)
+            }
+            fn remove<'a>(
+                store: &'a dyn PolicyStore,
+                id: &'a PolicyId,
+            ) -> impl Future<Output = TeamResult<bool>> + Send + 'a {
+                store.$delete(id)
+            }
+        }
+    };
+}
+
+admin_policy!(
+    EligibilityPolicy,
+    EligibilityPolicyInput,
+    "eligibility policy",
+    get = eligibility_policy,
+    put = put_eligibility_policy,
+    delete = delete_eligibility_policy
+);
+admin_policy!(
+    ApproverPolicy,
+    ApproverPolicyInput,
+    "approver policy",
+    get = approver_policy,
+    put = put_approver_policy,
+    delete = delete_approver_policy
+);
+
+fn policy_not_found<P: AdminPolicy>(id: &PolicyId) -> TeamError {
+    TeamError::NotFound(format!("{} {id} not found", P::KIND))
 }
 
 fn page_size(limit: Option<usize>) -> usize {

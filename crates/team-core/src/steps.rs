@@ -184,9 +184,8 @@ impl Team {
                 "no approver decided in time".into(),
             )
             .await;
-            let mut recipients = vec![request.requester.clone()];
-            recipients.extend(request.approvers.iter().cloned());
-            self.notify(&request, EventKind::Expired, recipients).await;
+            self.notify_requester_and_approvers(&request, EventKind::Expired)
+                .await;
         }
         // A decision that raced the timeout wins: the workflow goes on with it.
         Ok(json!({ "outcome": request.status.as_str() }))
@@ -256,9 +255,8 @@ impl Team {
                     ),
                 )
                 .await;
-                let mut recipients = vec![request.requester.clone()];
-                recipients.extend(request.approvers.iter().cloned());
-                self.notify(&request, EventKind::Granted, recipients).await;
+                self.notify_requester_and_approvers(&request, EventKind::Granted)
+                    .await;
                 Ok(json!({ "granted": true }))
             }
             Err(TeamError::InvalidTransition(_)) => {
@@ -313,9 +311,8 @@ impl Team {
                 "the session reached its end time".into(),
             )
             .await;
-            let mut recipients = vec![request.requester.clone()];
-            recipients.extend(request.approvers.iter().cloned());
-            self.notify(&request, EventKind::Ended, recipients).await;
+            self.notify_requester_and_approvers(&request, EventKind::Ended)
+                .await;
         }
         let outcome = self.release_and_record(&request).await?;
         Ok(json!({ "removed": outcome == Release::Removed }))
@@ -338,9 +335,8 @@ impl Team {
         if changed {
             self.record(&request, EventKind::Error, None, reason.clone())
                 .await;
-            let mut recipients = vec![request.requester.clone()];
-            recipients.extend(request.approvers.iter().cloned());
-            self.notify(&request, EventKind::Error, recipients).await;
+            self.notify_requester_and_approvers(&request, EventKind::Error)
+                .await;
         }
         // Never leave access behind a request that failed.
         if let Err(err) = self.release_and_record(&request).await {

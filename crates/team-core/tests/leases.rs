@@ -200,31 +200,47 @@ async fn setup() -> (Team, Arc<Fakes>) {
     (Team::new(ports), fakes)
 }
 
-async fn granted_request(team: &Team) -> RequestId {
-    let caller = Caller {
+fn as_alice() -> Caller {
+    Caller {
         user_id: UserId::parse("u-alice").unwrap(),
-    };
-    let request = team
-        .submit(
-            &caller,
-            NewRequest {
-                account_id: ACCOUNT.into(),
-                permission_set_arn: PS.into(),
-                start_time: None,
-                duration_minutes: 60,
-                justification: "why".into(),
-                ticket_no: None,
-            },
-        )
-        .await
-        .unwrap();
+    }
+}
+
+/// Alice asks for the one account and permission set; no approval is needed.
+async fn submit(team: &Team, duration_minutes: i64, justification: &str) -> AccessRequest {
+    team.submit(
+        &as_alice(),
+        NewRequest {
+            account_id: ACCOUNT.into(),
+            permission_set_arn: PS.into(),
+            start_time: None,
+            duration_minutes,
+            justification: justification.into(),
+            ticket_no: None,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn grant(team: &Team, id: &RequestId) -> TeamResult<Value> {
+    team.step(StepInput::Grant {
+        request_id: id.clone(),
+    })
+    .await
+}
+
+async fn revoke(team: &Team, id: &RequestId) -> TeamResult<Value> {
+    team.step(StepInput::Revoke {
+        request_id: id.clone(),
+    })
+    .await
+}
+
+async fn granted_request(team: &Team) -> RequestId {
+    let request = submit(team, 60, "why").await;
     assert_eq!(request.status, Status::Approved, "no approval needed");
-    let out = team
-        .step(StepInput::Grant {
-            request_id: request.id.clone(),
-        })
-        .await
-        .unwrap();
+    let out = grant(team, &request.id).await.unwrap();
     assert_eq!(out["granted"], true);
     request.id
 }
@@ -241,21 +257,13 @@ async fn ending_one_of_two_overlapping_grants_keeps_the_assignment() {
     let second = granted_request(&team).await;
     assert_eq!(fakes.assignments.lock().unwrap().len(), 1);
     // WHEN the first ends
-    let out = team
-        .step(StepInput::Revoke {
-            request_id: first.clone(),
-        })
-        .await
-        .unwrap();
+    let out = revoke(&team, &first).await.unwrap();
     // THEN the assignment stays for the second
     assert_eq!(out["removed"], false);
     assert_eq!(status(&team, &first).await, Status::Ended);
     assert_eq!(fakes.assignments.lock().unwrap().len(), 1);
     // AND goes when the second ends
-    let out = team
-        .step(StepInput::Revoke { request_id: second })
-        .await
-        .unwrap();
+    let out = revoke(&team, &second).await.unwrap();
     assert_eq!(out["removed"], true);
     assert!(fakes.assignments.lock().unwrap().is_empty());
 }
@@ -264,15 +272,8 @@ async fn ending_one_of_two_overlapping_grants_keeps_the_assignment() {
 async fn revoking_twice_is_harmless() {
     let (team, fakes) = setup().await;
     let id = granted_request(&team).await;
-    team.step(StepInput::Revoke {
-        request_id: id.clone(),
-    })
-    .await
-    .unwrap();
-    let again = team
-        .step(StepInput::Revoke { request_id: id })
-        .await
-        .unwrap();
+    revoke(&team, &id).await.unwrap();
+    let again = revoke(&team, &id).await.unwrap();
     assert_eq!(again["removed"], false);
     assert!(fakes.assignments.lock().unwrap().is_empty());
 }
@@ -282,12 +283,7 @@ async fn a_failed_removal_is_reported_and_does_not_block_later_grants() {
     let (team, fakes) = setup().await;
     let id = granted_request(&team).await;
     *fakes.fail_delete.lock().unwrap() = Some("AccessDenied".into());
-    let err = team
-        .step(StepInput::Revoke {
-            request_id: id.clone(),
-        })
-        .await
-        .unwrap_err();
+    let err = revoke(&team, &id).await.unwrap_err();
     assert_eq!(err.code(), "TeamProvisioningError");
     assert!(err.to_string().contains("AccessDenied"));
     // The workflow's catch records it on the request
@@ -328,42 +324,13 @@ async fn a_grant_waits_while_the_same_assignment_is_being_removed() {
         .await
         .unwrap();
     // WHEN another request is granted THEN it is told to retry
-    let caller = Caller {
-        user_id: UserId::parse("u-alice").unwrap(),
-    };
-    let next = team
-        .submit(
-            &caller,
-            NewRequest {
-                account_id: ACCOUNT.into(),
-                permission_set_arn: PS.into(),
-                start_time: None,
-                duration_minutes: 30,
-                justification: "again".into(),
-                ticket_no: None,
-            },
-        )
-        .await
-        .unwrap();
-    let err = team
-        .step(StepInput::Grant {
-            request_id: next.id.clone(),
-        })
-        .await
-        .unwrap_err();
+    let next = submit(&team, 30, "again").await;
+    let err = grant(&team, &next.id).await.unwrap_err();
     assert_eq!(err.code(), "TeamTransientError");
     // AND an interrupted removal is finished by the next release, after which the grant succeeds
-    let finished = team
-        .step(StepInput::Revoke { request_id: id })
-        .await
-        .unwrap();
+    let finished = revoke(&team, &id).await.unwrap();
     assert_eq!(finished["removed"], true);
-    let out = team
-        .step(StepInput::Grant {
-            request_id: next.id,
-        })
-        .await
-        .unwrap();
+    let out = grant(&team, &next.id).await.unwrap();
     assert_eq!(out["granted"], true);
 }
 
@@ -378,10 +345,7 @@ async fn a_failing_notifier_never_fails_the_request() {
 async fn early_end_starts_the_revoke_workflow() {
     let (team, fakes) = setup().await;
     let id = granted_request(&team).await;
-    let caller = Caller {
-        user_id: UserId::parse("u-alice").unwrap(),
-    };
-    let ended = team.revoke(&caller, id.as_str(), None).await.unwrap();
+    let ended = team.revoke(&as_alice(), id.as_str(), None).await.unwrap();
     assert_eq!(ended.status, Status::Ended);
     let started = fakes.started.lock().unwrap().clone();
     assert!(

@@ -380,11 +380,16 @@ impl SqlitePolicyStore {
         bodies.first().map(|b| from_json(what, b)).transpose()
     }
 
+    /// Runs one writing statement; answers how many rows it changed.
+    async fn execute(&self, sql: &'static str, args: Vec<SqlValue>) -> TeamResult<usize> {
+        self.db
+            .call(move |conn| conn.execute(sql, params_from_iter(args)).map_err(db_error))
+            .await
+    }
+
     async fn delete(&self, sql: &'static str, id: &PolicyId) -> TeamResult<bool> {
-        let id = id.to_string();
         let changed = self
-            .db
-            .call(move |conn| conn.execute(sql, [&id]).map_err(db_error))
+            .execute(sql, vec![SqlValue::Text(id.to_string())])
             .await?;
         Ok(changed > 0)
     }
@@ -414,18 +419,13 @@ impl PolicyStore for SqlitePolicyStore {
     }
 
     async fn put_settings(&self, settings: &Settings) -> TeamResult<()> {
-        let body = to_json(settings)?;
-        self.db
-            .call(move |conn| {
-                conn.execute(
-                    "INSERT INTO settings (id, body) VALUES (1, ?1)
-                     ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                    [&body],
-                )
-                .map_err(db_error)?;
-                Ok(())
-            })
-            .await
+        self.execute(
+            "INSERT INTO settings (id, body) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            vec![SqlValue::Text(to_json(settings)?)],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn eligibility_policies(&self) -> TeamResult<Vec<EligibilityPolicy>> {
@@ -485,22 +485,21 @@ impl PolicyStore for SqlitePolicyStore {
     }
 
     async fn put_eligibility_policy(&self, policy: &EligibilityPolicy) -> TeamResult<()> {
-        let id = policy.id.to_string();
         let (kind, principal) = principal_columns(&policy.spec.principal);
-        let body = to_json(policy)?;
-        self.db
-            .call(move |conn| {
-                conn.execute(
-                    "INSERT INTO eligibility_policies (id, principal_type, principal_id, body)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (id) DO UPDATE SET principal_type = excluded.principal_type,
-                         principal_id = excluded.principal_id, body = excluded.body",
-                    params![id, kind, principal, body],
-                )
-                .map_err(db_error)?;
-                Ok(())
-            })
-            .await
+        self.execute(
+            "INSERT INTO eligibility_policies (id, principal_type, principal_id, body)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET principal_type = excluded.principal_type,
+                 principal_id = excluded.principal_id, body = excluded.body",
+            vec![
+                SqlValue::Text(policy.id.to_string()),
+                SqlValue::Text(kind.into()),
+                SqlValue::Text(principal),
+                SqlValue::Text(to_json(policy)?),
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn delete_eligibility_policy(&self, id: &PolicyId) -> TeamResult<bool> {
@@ -525,19 +524,16 @@ impl PolicyStore for SqlitePolicyStore {
     }
 
     async fn put_approver_policy(&self, policy: &ApproverPolicy) -> TeamResult<()> {
-        let id = policy.id.to_string();
-        let body = to_json(policy)?;
-        self.db
-            .call(move |conn| {
-                conn.execute(
-                    "INSERT INTO approver_policies (id, body) VALUES (?1, ?2)
-                     ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                    params![id, body],
-                )
-                .map_err(db_error)?;
-                Ok(())
-            })
-            .await
+        self.execute(
+            "INSERT INTO approver_policies (id, body) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            vec![
+                SqlValue::Text(policy.id.to_string()),
+                SqlValue::Text(to_json(policy)?),
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn delete_approver_policy(&self, id: &PolicyId) -> TeamResult<bool> {

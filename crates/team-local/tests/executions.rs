@@ -49,50 +49,35 @@ async fn a_saved_execution_comes_back_and_saving_again_replaces_it() {
     assert_eq!(store.get("r1").await.unwrap(), Some(done));
 }
 
-#[tokio::test]
-async fn unfinished_lists_exactly_the_running_executions() {
-    let store = SqliteExecutionStore::new(Db::in_memory().unwrap());
+async fn unfinished_names(store: &SqliteExecutionStore) -> Vec<String> {
     store
-        .save(&record("a", ExecutionStatus::Running))
-        .await
-        .unwrap();
-    store
-        .save(&record("b", ExecutionStatus::Failed))
-        .await
-        .unwrap();
-    store
-        .save(&record("c", ExecutionStatus::Running))
-        .await
-        .unwrap();
-    store
-        .save(&record("d", ExecutionStatus::TimedOut))
-        .await
-        .unwrap();
-    store
-        .save(&record("e", ExecutionStatus::Succeeded))
-        .await
-        .unwrap();
-    let names: Vec<String> = store
         .unfinished()
         .await
         .unwrap()
         .into_iter()
         .map(|r| r.name)
-        .collect();
-    assert_eq!(names, vec!["a", "c"]);
+        .collect()
+}
+
+#[tokio::test]
+async fn unfinished_lists_exactly_the_running_executions() {
+    let store = SqliteExecutionStore::new(Db::in_memory().unwrap());
+    for (name, status) in [
+        ("a", ExecutionStatus::Running),
+        ("b", ExecutionStatus::Failed),
+        ("c", ExecutionStatus::Running),
+        ("d", ExecutionStatus::TimedOut),
+        ("e", ExecutionStatus::Succeeded),
+    ] {
+        store.save(&record(name, status)).await.unwrap();
+    }
+    assert_eq!(unfinished_names(&store).await, vec!["a", "c"]);
     // Finishing one takes it off the list.
     store
         .save(&record("a", ExecutionStatus::Succeeded))
         .await
         .unwrap();
-    let names: Vec<String> = store
-        .unfinished()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
-    assert_eq!(names, vec!["c"]);
+    assert_eq!(unfinished_names(&store).await, vec!["c"]);
 }
 
 #[tokio::test]
