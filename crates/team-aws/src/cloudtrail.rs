@@ -266,47 +266,18 @@ impl SessionActivity for CloudTrailLakeActivity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use team_core::ids::{AccountId, Justification, PermissionSetArn, RequestId, UserId};
-    use team_core::request::{AccountRef, PermissionSetRef, Status, UserRef};
+    use crate::fixtures;
+    use team_core::ids::UserId;
     use time::macros::datetime;
 
-    pub(crate) fn request(username: &str, permission_set: &str) -> AccessRequest {
-        let start = datetime!(2024-05-01 17:30 UTC);
-        AccessRequest {
-            id: RequestId::parse("req-1").unwrap(),
-            requester: UserRef {
-                user_id: UserId::parse("90676a1b-1234").unwrap(),
-                username: username.into(),
-                email: None,
-            },
-            account: AccountRef {
-                id: AccountId::parse("111122223333").unwrap(),
-                name: "prod".into(),
-            },
-            permission_set: PermissionSetRef {
-                arn: PermissionSetArn::parse(
-                    "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef",
-                )
-                .unwrap(),
-                name: permission_set.into(),
-            },
-            start_time: start,
-            duration_minutes: 60,
-            end_time: start + time::Duration::HOUR,
-            justification: Justification::parse("why").unwrap(),
-            ticket_no: None,
-            status: Status::Ended,
-            approval_required: false,
-            approvals_required: 0,
-            approvers: vec![],
-            decisions: vec![],
-            closed: None,
-            error_reason: None,
-            created_at: start,
-            updated_at: start,
-            version: 1,
-            task_token: None,
-        }
+    /// The fixture request, by `username` (with an Identity Center user id) for
+    /// the permission set named `permission_set`.
+    fn request(username: &str, permission_set: &str) -> AccessRequest {
+        let mut request = fixtures::request();
+        request.requester.user_id = UserId::parse("90676a1b-1234").unwrap();
+        request.requester.username = username.into();
+        request.permission_set.name = permission_set.into();
+        request
     }
 
     #[test]

@@ -9,7 +9,7 @@ use team_core::org::{Group, User};
 use team_core::ports::Directory;
 use team_core::{TeamError, TeamResult};
 
-use crate::retry::{Backoff, Failure, for_each_page, retry, unless_not_found};
+use crate::retry::{Backoff, collect_pages, for_each_page, retry, unless_not_found};
 
 /// Reads users, groups and memberships of one identity store (`d-…`), page by page.
 #[derive(Debug, Clone)]
@@ -185,28 +185,23 @@ impl Directory for IdentityStoreDirectory {
     }
 
     async fn groups_of(&self, user: &UserId) -> TeamResult<Vec<Group>> {
-        const OP: &str = "ListGroupMembershipsForMember";
-        let mut group_ids = Vec::new();
-        for_each_page(
+        let group_ids = collect_pages(
             &self.backoff,
-            OP,
-            |next| async move {
+            "ListGroupMembershipsForMember",
+            |next| {
                 self.client
                     .list_group_memberships_for_member()
                     .identity_store_id(&self.identity_store_id)
                     .member_id(MemberId::UserId(user.to_string()))
                     .set_next_token(next)
                     .send()
-                    .await
-                    .map_err(|e| Failure::of(&e).into_team_error(OP))
             },
             |page| {
-                group_ids.extend(
-                    page.group_memberships
-                        .into_iter()
-                        .filter_map(|m| m.group_id),
-                );
-                page.next_token
+                let ids = page
+                    .group_memberships
+                    .into_iter()
+                    .filter_map(|m| m.group_id);
+                (ids, page.next_token)
             },
         )
         .await?;
@@ -262,22 +257,18 @@ impl Directory for IdentityStoreDirectory {
     }
 
     async fn users(&self) -> TeamResult<Vec<User>> {
-        const OP: &str = "ListUsers";
-        let mut users = Vec::new();
-        for_each_page(
+        let users = collect_pages(
             &self.backoff,
-            OP,
-            |next| async move {
+            "ListUsers",
+            |next| {
                 self.client
                     .list_users()
                     .identity_store_id(&self.identity_store_id)
                     .set_next_token(next)
                     .send()
-                    .await
-                    .map_err(|e| Failure::of(&e).into_team_error(OP))
             },
             |page| {
-                users.extend(page.users.iter().map(|u| {
+                let users = page.users.into_iter().map(|u| {
                     to_user(
                         &u.user_id,
                         u.user_name.as_deref(),
@@ -285,8 +276,8 @@ impl Directory for IdentityStoreDirectory {
                         u.name.as_ref(),
                         u.emails.as_deref(),
                     )
-                }));
-                page.next_token
+                });
+                (users, page.next_token)
             },
         )
         .await?;
@@ -296,27 +287,22 @@ impl Directory for IdentityStoreDirectory {
     }
 
     async fn groups(&self) -> TeamResult<Vec<Group>> {
-        const OP: &str = "ListGroups";
-        let mut groups = Vec::new();
-        for_each_page(
+        let groups = collect_pages(
             &self.backoff,
-            OP,
-            |next| async move {
+            "ListGroups",
+            |next| {
                 self.client
                     .list_groups()
                     .identity_store_id(&self.identity_store_id)
                     .set_next_token(next)
                     .send()
-                    .await
-                    .map_err(|e| Failure::of(&e).into_team_error(OP))
             },
             |page| {
-                groups.extend(
-                    page.groups
-                        .iter()
-                        .map(|g| to_group(&g.group_id, g.display_name.as_deref())),
-                );
-                page.next_token
+                let groups = page
+                    .groups
+                    .into_iter()
+                    .map(|g| to_group(&g.group_id, g.display_name.as_deref()));
+                (groups, page.next_token)
             },
         )
         .await?;

@@ -42,6 +42,11 @@ pub mod scheduler;
 pub mod sso_admin;
 pub mod step_functions;
 
+/// The request and notification the unit tests share with the integration tests.
+#[cfg(test)]
+#[path = "../tests/fixtures/mod.rs"]
+mod fixtures;
+
 pub use cloudtrail::{CloudTrailConfig, CloudTrailLakeActivity, EventDataStoreId};
 pub use identity_store::IdentityStoreDirectory;
 pub use notify::{AwsNotifier, NotifierConfig, SlackConfig};

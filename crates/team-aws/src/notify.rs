@@ -568,57 +568,20 @@ fn escape_slack(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use team_core::ids::{AccountId, Justification, PermissionSetArn, RequestId, TicketNo, UserId};
-    use team_core::request::{AccountRef, PermissionSetRef, Status};
-    use time::macros::datetime;
+    use crate::fixtures;
+    use team_core::ids::{Justification, TicketNo};
+    use team_core::request::Status;
 
-    fn user(name: &str) -> UserRef {
-        UserRef {
-            user_id: UserId::parse(format!("id-{name}")).unwrap(),
-            username: name.into(),
-            email: Some(format!("{name}@example.com")),
-        }
-    }
-
+    /// The fixture notification by e-mail, for 90 minutes with a ticket, justified by
+    /// `justification`.
     fn notification(event: EventKind, justification: &str) -> Notification {
-        let start = datetime!(2024-05-01 17:30 UTC);
-        Notification {
-            request: AccessRequest {
-                id: RequestId::parse("req-1").unwrap(),
-                requester: user("alice"),
-                account: AccountRef {
-                    id: AccountId::parse("111122223333").unwrap(),
-                    name: "prod".into(),
-                },
-                permission_set: PermissionSetRef {
-                    arn: PermissionSetArn::parse(
-                        "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef",
-                    )
-                    .unwrap(),
-                    name: "Admin".into(),
-                },
-                start_time: start,
-                duration_minutes: 90,
-                end_time: start + time::Duration::minutes(90),
-                justification: Justification::parse(justification).unwrap(),
-                ticket_no: Some(TicketNo::parse("INC-42").unwrap()),
-                status: Status::Pending,
-                approval_required: true,
-                approvals_required: 1,
-                approvers: vec![user("bob")],
-                decisions: vec![],
-                closed: None,
-                error_reason: None,
-                created_at: start,
-                updated_at: start,
-                version: 1,
-                task_token: None,
-            },
-            event,
-            recipients: vec![user("bob")],
-            channels: vec![Channel::Email],
-            subject: "TEAM: alice for Admin on prod is pending".into(),
-        }
+        let mut notification = fixtures::notification(event, vec![Channel::Email]);
+        let request = &mut notification.request;
+        request.duration_minutes = 90;
+        request.end_time = request.start_time + time::Duration::minutes(90);
+        request.justification = Justification::parse(justification).unwrap();
+        request.ticket_no = Some(TicketNo::parse("INC-42").unwrap());
+        notification
     }
 
     #[test]

@@ -1,17 +1,19 @@
 //! [`Organization`] over AWS Organizations (the account tree) and SSO Admin (the
 //! permission set catalogue), cached because every API call evaluates policies.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use aws_sdk_organizations::types::{OrganizationalUnit, Root};
 use team_core::ids::{AccountId, OuId, PermissionSetArn};
 use team_core::org::{Account, OrgTree, OrgUnit, PermissionSet};
 use team_core::ports::Organization;
 use team_core::{TeamError, TeamResult};
 use tokio::sync::Mutex;
 
-use crate::retry::{Backoff, Failure, for_each_page, retry};
+use crate::retry::{Backoff, Failure, collect_pages, retry};
 
 /// How long the tree and the permission sets are reused unless configured otherwise.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(300);
@@ -79,6 +81,28 @@ impl AwsOrganization {
             .is_some_and(|c| c.loaded.elapsed() < self.ttl)
     }
 
+    /// The value in `slot` while it is fresh, else what `load` answers, kept for the
+    /// TTL; the lock is held while loading, so concurrent callers wait for one load.
+    async fn cached<T: Clone, Fut>(
+        &self,
+        slot: &Mutex<Option<Cached<T>>>,
+        load: impl FnOnce() -> Fut,
+    ) -> TeamResult<T>
+    where
+        Fut: Future<Output = TeamResult<T>>,
+    {
+        let mut cached = slot.lock().await;
+        if let Some(hit) = cached.as_ref().filter(|_| self.fresh(&cached)) {
+            return Ok(hit.value.clone());
+        }
+        let value = load().await?;
+        *cached = Some(Cached {
+            value: value.clone(),
+            loaded: Instant::now(),
+        });
+        Ok(value)
+    }
+
     async fn load_tree(&self) -> TeamResult<OrgTree> {
         let mut ous = Vec::new();
         let mut accounts = Vec::new();
@@ -123,103 +147,69 @@ impl AwsOrganization {
         OrgTree::new(accounts, ous)
     }
 
-    async fn roots(&self) -> TeamResult<Vec<aws_sdk_organizations::types::Root>> {
-        const OP: &str = "ListRoots";
-        let mut all = Vec::new();
-        for_each_page(
+    async fn roots(&self) -> TeamResult<Vec<Root>> {
+        collect_pages(
             &self.backoff,
-            OP,
-            |next| async move {
-                self.organizations
-                    .list_roots()
-                    .set_next_token(next)
-                    .send()
-                    .await
-                    .map_err(|e| Failure::of(&e).into_team_error(OP))
-            },
-            |page| {
-                all.extend(page.roots.unwrap_or_default());
-                page.next_token
-            },
+            "ListRoots",
+            |next| self.organizations.list_roots().set_next_token(next).send(),
+            |page| (page.roots.unwrap_or_default(), page.next_token),
         )
-        .await?;
-        Ok(all)
+        .await
     }
 
-    async fn child_ous(
-        &self,
-        parent: &OuId,
-    ) -> TeamResult<Vec<aws_sdk_organizations::types::OrganizationalUnit>> {
-        const OP: &str = "ListOrganizationalUnitsForParent";
-        let mut all = Vec::new();
-        for_each_page(
+    async fn child_ous(&self, parent: &OuId) -> TeamResult<Vec<OrganizationalUnit>> {
+        collect_pages(
             &self.backoff,
-            OP,
-            |next| async move {
+            "ListOrganizationalUnitsForParent",
+            |next| {
                 self.organizations
                     .list_organizational_units_for_parent()
                     .parent_id(parent.as_str())
                     .set_next_token(next)
                     .send()
-                    .await
-                    .map_err(|e| Failure::of(&e).into_team_error(OP))
             },
             |page| {
-                all.extend(page.organizational_units.unwrap_or_default());
-                page.next_token
+                (
+                    page.organizational_units.unwrap_or_default(),
+                    page.next_token,
+                )
             },
         )
-        .await?;
-        Ok(all)
+        .await
     }
 
     async fn child_accounts(
         &self,
         parent: &OuId,
     ) -> TeamResult<Vec<aws_sdk_organizations::types::Account>> {
-        const OP: &str = "ListAccountsForParent";
-        let mut all = Vec::new();
-        for_each_page(
+        collect_pages(
             &self.backoff,
-            OP,
-            |next| async move {
+            "ListAccountsForParent",
+            |next| {
                 self.organizations
                     .list_accounts_for_parent()
                     .parent_id(parent.as_str())
                     .set_next_token(next)
                     .send()
-                    .await
-                    .map_err(|e| Failure::of(&e).into_team_error(OP))
             },
-            |page| {
-                all.extend(page.accounts.unwrap_or_default());
-                page.next_token
-            },
+            |page| (page.accounts.unwrap_or_default(), page.next_token),
         )
-        .await?;
-        Ok(all)
+        .await
     }
 
     async fn load_permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
-        const LIST: &str = "ListPermissionSets";
         const DESCRIBE: &str = "DescribePermissionSet";
-        let mut arns = Vec::new();
-        for_each_page(
+        let arns = collect_pages(
             &self.backoff,
-            LIST,
-            |next| async move {
+            "ListPermissionSets",
+            |next| {
                 self.sso_admin
                     .list_permission_sets()
                     .instance_arn(&self.instance_arn)
                     .set_next_token(next)
                     .send()
-                    .await
-                    .map_err(|e| Failure::of(&e).into_team_error(LIST))
             },
-            |page| {
-                arns.extend(page.permission_sets.unwrap_or_default());
-                page.next_token
-            },
+            |page| (page.permission_sets.unwrap_or_default(), page.next_token),
         )
         .await?;
         let mut sets = Vec::with_capacity(arns.len());
@@ -267,28 +257,14 @@ fn parse_ou(id: Option<&str>) -> TeamResult<OuId> {
 #[async_trait]
 impl Organization for AwsOrganization {
     async fn tree(&self) -> TeamResult<Arc<OrgTree>> {
-        let mut cached = self.tree.lock().await;
-        if let Some(hit) = cached.as_ref().filter(|_| self.fresh(&cached)) {
-            return Ok(Arc::clone(&hit.value));
-        }
-        let tree = Arc::new(self.load_tree().await?);
-        *cached = Some(Cached {
-            value: Arc::clone(&tree),
-            loaded: Instant::now(),
-        });
-        Ok(tree)
+        self.cached(&self.tree, || async {
+            self.load_tree().await.map(Arc::new)
+        })
+        .await
     }
 
     async fn permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
-        let mut cached = self.permission_sets.lock().await;
-        if let Some(hit) = cached.as_ref().filter(|_| self.fresh(&cached)) {
-            return Ok(hit.value.clone());
-        }
-        let sets = self.load_permission_sets().await?;
-        *cached = Some(Cached {
-            value: sets.clone(),
-            loaded: Instant::now(),
-        });
-        Ok(sets)
+        self.cached(&self.permission_sets, || self.load_permission_sets())
+            .await
     }
 }

@@ -242,6 +242,43 @@ where
     }
 }
 
+/// Every item of every page of `operation`, each page read with [`retry`]: `send`
+/// sends the request for a page token (`None` for the first), `split` parts a page
+/// into its items and the next token. Any failure becomes its domain error.
+pub(crate) async fn collect_pages<P, T, I, E, R, F, Fut>(
+    backoff: &Backoff,
+    operation: &'static str,
+    mut send: F,
+    mut split: impl FnMut(P) -> (I, Option<String>),
+) -> TeamResult<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<P, aws_sdk_ssoadmin::error::SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + HttpStatus,
+    I: IntoIterator<Item = T>,
+{
+    let mut all = Vec::new();
+    for_each_page(
+        backoff,
+        operation,
+        |next| {
+            let sent = send(next);
+            async move {
+                sent.await
+                    .map_err(|e| Failure::of(&e).into_team_error(operation))
+            }
+        },
+        |page| {
+            let (items, next) = split(page);
+            all.extend(items);
+            next
+        },
+    )
+    .await?;
+    Ok(all)
+}
+
 /// The output of `operation`, or `None` where the service answers
 /// `ResourceNotFoundException`; any other failure becomes its domain error.
 pub(crate) fn unless_not_found<T, E, R>(

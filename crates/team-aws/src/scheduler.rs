@@ -133,21 +133,23 @@ impl Scheduler for EventBridgeScheduler {
             .mode(FlexibleTimeWindowMode::Off)
             .build()
             .map_err(|e| TeamError::Internal(format!("schedule window: {e}")))?;
+        // The create and the update call carry the same schedule, but their SDK
+        // builders share no trait a generic function could name.
+        macro_rules! end_of_session {
+            ($call:expr) => {
+                $call
+                    .name(request.as_str())
+                    .group_name(&self.config.group_name)
+                    .schedule_expression(&expression)
+                    .schedule_expression_timezone("UTC")
+                    .flexible_time_window(window.clone())
+                    .action_after_completion(ActionAfterCompletion::Delete)
+                    .description(format!("TEAM-rs: end the session of request {request}"))
+                    .target(target.clone())
+            };
+        }
         let created = retry(&self.backoff, CREATE, || async {
-            match self
-                .client
-                .create_schedule()
-                .name(request.as_str())
-                .group_name(&self.config.group_name)
-                .schedule_expression(&expression)
-                .schedule_expression_timezone("UTC")
-                .flexible_time_window(window.clone())
-                .action_after_completion(ActionAfterCompletion::Delete)
-                .description(format!("TEAM-rs: end the session of request {request}"))
-                .target(target.clone())
-                .send()
-                .await
-            {
+            match end_of_session!(self.client.create_schedule()).send().await {
                 Ok(_) => Ok(true),
                 Err(err) => {
                     let failure = Failure::of(&err);
@@ -163,16 +165,7 @@ impl Scheduler for EventBridgeScheduler {
         .await?;
         if !created {
             retry(&self.backoff, UPDATE, || async {
-                self.client
-                    .update_schedule()
-                    .name(request.as_str())
-                    .group_name(&self.config.group_name)
-                    .schedule_expression(&expression)
-                    .schedule_expression_timezone("UTC")
-                    .flexible_time_window(window.clone())
-                    .action_after_completion(ActionAfterCompletion::Delete)
-                    .description(format!("TEAM-rs: end the session of request {request}"))
-                    .target(target.clone())
+                end_of_session!(self.client.update_schedule())
                     .send()
                     .await
                     .map(|_| ())

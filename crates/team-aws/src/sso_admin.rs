@@ -16,6 +16,21 @@ use crate::retry::{Backoff, Failure, retry, unless_not_found};
 /// request ids are UUIDs, so they cannot collide.
 const SETTLED: &str = "settled:";
 
+/// Names the assignment on a `CreateAccountAssignment` or `DeleteAccountAssignment`
+/// call: the two SDK builders have the same setters but share no trait a generic
+/// function could name.
+macro_rules! for_assignment {
+    ($call:expr, $instance_arn:expr, $assignment:expr) => {
+        $call
+            .instance_arn($instance_arn)
+            .target_id($assignment.account_id.as_str())
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn($assignment.permission_set_arn.as_str())
+            .principal_type(PrincipalType::User)
+            .principal_id($assignment.user_id.as_str())
+    };
+}
+
 /// Creates and deletes account assignments (principal type `USER`, target type
 /// `AWS_ACCOUNT`) in one Identity Center instance.
 ///
@@ -50,15 +65,8 @@ impl SsoAdminProvisioner {
 
     async fn create_once(&self, assignment: &Assignment) -> TeamResult<Operation> {
         const OP: &str = "CreateAccountAssignment";
-        let sent = self
-            .client
-            .create_account_assignment()
-            .instance_arn(&self.instance_arn)
-            .target_id(assignment.account_id.as_str())
-            .target_type(TargetType::AwsAccount)
-            .permission_set_arn(assignment.permission_set_arn.as_str())
-            .principal_type(PrincipalType::User)
-            .principal_id(assignment.user_id.as_str())
+        let call = self.client.create_account_assignment();
+        let sent = for_assignment!(call, &self.instance_arn, assignment)
             .send()
             .await;
         match sent {
@@ -76,15 +84,8 @@ impl SsoAdminProvisioner {
 
     async fn delete_once(&self, assignment: &Assignment) -> TeamResult<Operation> {
         const OP: &str = "DeleteAccountAssignment";
-        let sent = self
-            .client
-            .delete_account_assignment()
-            .instance_arn(&self.instance_arn)
-            .target_id(assignment.account_id.as_str())
-            .target_type(TargetType::AwsAccount)
-            .permission_set_arn(assignment.permission_set_arn.as_str())
-            .principal_type(PrincipalType::User)
-            .principal_id(assignment.user_id.as_str())
+        let call = self.client.delete_account_assignment();
+        let sent = for_assignment!(call, &self.instance_arn, assignment)
             .send()
             .await;
         match unless_not_found(sent, OP)? {

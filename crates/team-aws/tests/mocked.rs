@@ -3,11 +3,15 @@
 //! turned off so the adapter's back-off is what is under test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixtures;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
+use aws_smithy_types::retry::RetryConfig;
+use fixtures::{PS, notification, request};
 use serde_json::json;
 use team_aws::{
     AwsNotifier, AwsOrganization, Backoff, CloudTrailConfig, CloudTrailLakeActivity,
@@ -15,23 +19,36 @@ use team_aws::{
     SchedulerConfig, SlackConfig, SsoAdminProvisioner, StateMachineArns, StepFunctionsWorkflow,
 };
 use team_core::TeamError;
-use team_core::ids::{AccountId, Justification, PermissionSetArn, RequestId, UserId};
+use team_core::ids::{AccountId, PermissionSetArn, RequestId, UserId};
 use team_core::ports::{
     AccessProvisioner, Channel, Directory, Notification, Notifier, Operation, OperationStatus,
     Organization, Scheduler, SessionActivity, Workflow, WorkflowKind,
 };
-use team_core::request::{
-    AccessRequest, AccountRef, Assignment, EventKind, PermissionSetRef, Status, UserRef,
-};
+use team_core::request::{AccessRequest, Assignment, EventKind, Status};
 use time::macros::datetime;
 
 const INSTANCE: &str = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
-const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef";
 
+/// A client of the SDK crate `$sdk` that answers from `$rules` (in order, unless a
+/// [`RuleMode`] comes first) with the SDK's own retries off. A macro, like
+/// `mock_client!`, because every SDK crate has its own client and config types.
+macro_rules! mocked {
+    ($sdk:ident, $rules:expr) => {
+        mocked!($sdk, RuleMode::Sequential, $rules)
+    };
+    ($sdk:ident, $mode:expr, $rules:expr) => {
+        mock_client!($sdk, $mode, $rules, |config| {
+            config.retry_config(RetryConfig::disabled())
+        })
+    };
+}
+
+/// The metadata of an AWS error answer: its code and message.
 fn meta(code: &str, message: &str) -> ErrorMetadata {
     ErrorMetadata::builder().code(code).message(message).build()
 }
 
+/// The permission set [`PS`] for user `9067-user` in account 111122223333.
 fn assignment() -> Assignment {
     Assignment {
         user_id: UserId::parse("9067-user").unwrap(),
@@ -40,10 +57,40 @@ fn assignment() -> Assignment {
     }
 }
 
+/// The inputs a mocked operation was called with, in call order.
+struct Inputs<I>(Arc<Mutex<Vec<I>>>);
+
+impl<I: Clone + Send + 'static> Inputs<I> {
+    fn new() -> Inputs<I> {
+        Inputs(Arc::default())
+    }
+
+    /// An answer for `then_compute_output`: keeps the input, then answers `output()`.
+    fn answer<O>(
+        &self,
+        output: impl Fn() -> O + Send + Sync + 'static,
+    ) -> impl Fn(&I) -> O + Send + Sync + 'static {
+        let sink = Arc::clone(&self.0);
+        move |input| {
+            sink.lock().unwrap().push(input.clone());
+            output()
+        }
+    }
+
+    /// Every input so far.
+    fn all(&self) -> Vec<I> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The latest input.
+    fn last(&self) -> I {
+        self.all().pop().expect("the operation was called")
+    }
+}
+
 mod sso_admin {
     use super::*;
     use aws_sdk_ssoadmin::Client;
-    use aws_sdk_ssoadmin::config::retry::RetryConfig;
     use aws_sdk_ssoadmin::operation::create_account_assignment::{
         CreateAccountAssignmentError, CreateAccountAssignmentOutput,
     };
@@ -52,7 +99,8 @@ mod sso_admin {
     use aws_sdk_ssoadmin::types::error::ConflictException;
     use aws_sdk_ssoadmin::types::{AccountAssignmentOperationStatus, StatusValues};
 
-    fn status(
+    /// The state of the Identity Center operation `id`.
+    pub(super) fn status(
         id: &str,
         value: StatusValues,
         reason: Option<&str>,
@@ -64,18 +112,36 @@ mod sso_admin {
             .build()
     }
 
-    fn created(id: &'static str) -> CreateAccountAssignmentOutput {
+    /// `CreateAccountAssignment`'s answer: the operation `id` is in progress.
+    pub(super) fn created(id: &str) -> CreateAccountAssignmentOutput {
         CreateAccountAssignmentOutput::builder()
             .account_assignment_creation_status(status(id, StatusValues::InProgress, None))
             .build()
     }
 
-    fn no_sdk_retries(c: aws_sdk_ssoadmin::config::Builder) -> aws_sdk_ssoadmin::config::Builder {
-        c.retry_config(RetryConfig::disabled())
+    /// `DescribeAccountAssignmentCreationStatus`'s answer about the operation `id`.
+    pub(super) fn creation(
+        id: &str,
+        value: StatusValues,
+        reason: Option<&str>,
+    ) -> DescribeAccountAssignmentCreationStatusOutput {
+        DescribeAccountAssignmentCreationStatusOutput::builder()
+            .account_assignment_creation_status(status(id, value, reason))
+            .build()
     }
 
-    fn provisioner(client: Client) -> SsoAdminProvisioner {
-        SsoAdminProvisioner::new(client, INSTANCE).with_backoff(Backoff::immediate(4))
+    /// The provisioner over SSO Admin answering from `rules`, four attempts per call.
+    fn provisioner(rules: &[&Rule]) -> SsoAdminProvisioner {
+        SsoAdminProvisioner::new(mocked!(aws_sdk_ssoadmin, rules), INSTANCE)
+            .with_backoff(Backoff::immediate(4))
+    }
+
+    /// The creation operation `id`, to poll.
+    fn creating(id: &str) -> Operation {
+        Operation {
+            id: id.into(),
+            deletion: false,
+        }
     }
 
     #[tokio::test]
@@ -88,45 +154,24 @@ mod sso_admin {
             .times(2)
             .output(|| created("op-1"))
             .build();
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let operation = provisioner(client)
+        let operation = provisioner(&[&rule])
             .create_assignment(&assignment())
             .await
             .unwrap();
-        assert_eq!(
-            operation,
-            Operation {
-                id: "op-1".into(),
-                deletion: false
-            }
-        );
+        assert_eq!(operation, creating("op-1"));
         assert_eq!(rule.num_calls(), 3);
     }
 
     #[tokio::test]
     async fn the_request_names_the_user_account_and_permission_set() {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&seen);
-        let rule = mock!(Client::create_account_assignment).then_compute_output(move |input| {
-            sink.lock().unwrap().push(input.clone());
-            created("op-2")
-        });
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        provisioner(client)
+        let inputs = Inputs::new();
+        let rule = mock!(Client::create_account_assignment)
+            .then_compute_output(inputs.answer(|| created("op-2")));
+        provisioner(&[&rule])
             .create_assignment(&assignment())
             .await
             .unwrap();
-        let input = seen.lock().unwrap().pop().unwrap();
+        let input = inputs.last();
         assert_eq!(input.instance_arn(), Some(INSTANCE));
         assert_eq!(input.target_id(), Some("111122223333"));
         assert_eq!(input.target_type().map(|t| t.as_str()), Some("AWS_ACCOUNT"));
@@ -137,28 +182,20 @@ mod sso_admin {
 
     #[tokio::test]
     async fn a_conflict_that_never_clears_becomes_a_transient_error_after_the_bound() {
+        const IN_PROGRESS: &str = "Another operation is in progress for this assignment";
         let rule = mock!(Client::create_account_assignment)
             .sequence()
             .error(|| {
                 CreateAccountAssignmentError::ConflictException(
                     ConflictException::builder()
-                        .message("Another operation is in progress for this assignment")
-                        .meta(meta(
-                            "ConflictException",
-                            "Another operation is in progress for this assignment",
-                        ))
+                        .message(IN_PROGRESS)
+                        .meta(meta("ConflictException", IN_PROGRESS))
                         .build(),
                 )
             })
             .repeatedly()
             .build();
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let err = provisioner(client)
+        let err = provisioner(&[&rule])
             .create_assignment(&assignment())
             .await
             .unwrap_err();
@@ -178,13 +215,7 @@ mod sso_admin {
                 "The account assignment already exists",
             ))
         });
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let provisioner = provisioner(client);
+        let provisioner = provisioner(&[&rule]);
         let operation = provisioner.create_assignment(&assignment()).await.unwrap();
         // No further call: the mock would panic on an unexpected DescribeAccountAssignmentCreationStatus.
         assert_eq!(
@@ -196,34 +227,15 @@ mod sso_admin {
 
     #[tokio::test]
     async fn a_failed_creation_surfaces_identity_centers_reason() {
+        const REASON: &str =
+            "Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope.";
         let rule = mock!(Client::describe_account_assignment_creation_status)
             .sequence()
-            .output(|| {
-                DescribeAccountAssignmentCreationStatusOutput::builder()
-                    .account_assignment_creation_status(status("op-3", StatusValues::InProgress, None))
-                    .build()
-            })
-            .output(|| {
-                DescribeAccountAssignmentCreationStatusOutput::builder()
-                    .account_assignment_creation_status(status(
-                        "op-3",
-                        StatusValues::Failed,
-                        Some("Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope."),
-                    ))
-                    .build()
-            })
+            .output(|| creation("op-3", StatusValues::InProgress, None))
+            .output(|| creation("op-3", StatusValues::Failed, Some(REASON)))
             .build();
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let provisioner = provisioner(client);
-        let operation = Operation {
-            id: "op-3".into(),
-            deletion: false,
-        };
+        let provisioner = provisioner(&[&rule]);
+        let operation = creating("op-3");
         assert_eq!(
             provisioner.operation_status(&operation).await.unwrap(),
             OperationStatus::InProgress
@@ -231,8 +243,7 @@ mod sso_admin {
         assert_eq!(
             provisioner.operation_status(&operation).await.unwrap(),
             OperationStatus::Failed {
-                reason: "Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/Nope."
-                    .into()
+                reason: REASON.into()
             }
         );
     }
@@ -240,25 +251,14 @@ mod sso_admin {
     #[tokio::test]
     async fn a_creation_that_failed_because_the_assignment_exists_is_success() {
         let rule = mock!(Client::describe_account_assignment_creation_status).then_output(|| {
-            DescribeAccountAssignmentCreationStatusOutput::builder()
-                .account_assignment_creation_status(status(
-                    "op-4",
-                    StatusValues::Failed,
-                    Some("Account assignment already exists"),
-                ))
-                .build()
+            creation(
+                "op-4",
+                StatusValues::Failed,
+                Some("Account assignment already exists"),
+            )
         });
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let status = provisioner(client)
-            .operation_status(&Operation {
-                id: "op-4".into(),
-                deletion: false,
-            })
+        let status = provisioner(&[&rule])
+            .operation_status(&creating("op-4"))
             .await
             .unwrap();
         assert_eq!(status, OperationStatus::Succeeded);
@@ -272,13 +272,7 @@ mod sso_admin {
                 "Could not find the account assignment",
             ))
         });
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let provisioner = provisioner(client);
+        let provisioner = provisioner(&[&rule]);
         let operation = provisioner.delete_assignment(&assignment()).await.unwrap();
         assert!(operation.deletion);
         assert_eq!(
@@ -294,13 +288,7 @@ mod sso_admin {
             .error(|| CreateAccountAssignmentError::generic(meta("AccessDeniedException", "no")))
             .repeatedly()
             .build();
-        let client = mock_client!(
-            aws_sdk_ssoadmin,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let err = provisioner(client)
+        let err = provisioner(&[&rule])
             .create_assignment(&assignment())
             .await
             .unwrap_err();
@@ -312,7 +300,6 @@ mod sso_admin {
 mod scheduler {
     use super::*;
     use aws_sdk_scheduler::Client;
-    use aws_sdk_scheduler::config::retry::RetryConfig;
     use aws_sdk_scheduler::operation::create_schedule::{
         CreateScheduleError, CreateScheduleOutput,
     };
@@ -322,46 +309,37 @@ mod scheduler {
     use aws_sdk_scheduler::operation::update_schedule::UpdateScheduleOutput;
     use aws_sdk_scheduler::types::ActionAfterCompletion;
 
-    fn config() -> SchedulerConfig {
-        SchedulerConfig::new(
+    const SCHEDULE_ARN: &str = "arn:aws:scheduler:us-east-1:111122223333:schedule/team-rs/req-1";
+
+    /// Schedules in `team-rs` over a Scheduler answering from `rules`.
+    fn scheduler(rules: &[&Rule]) -> EventBridgeScheduler {
+        let config = SchedulerConfig::new(
             "team-rs",
             "arn:aws:states:us-east-1:111122223333:stateMachine:revoke",
             "arn:aws:iam::111122223333:role/team-scheduler",
             "arn:aws:sqs:us-east-1:111122223333:team-dlq",
-        )
-    }
-
-    fn no_sdk_retries(c: aws_sdk_scheduler::config::Builder) -> aws_sdk_scheduler::config::Builder {
-        c.retry_config(RetryConfig::disabled())
+        );
+        EventBridgeScheduler::new(mocked!(aws_sdk_scheduler, rules), config)
+            .with_backoff(Backoff::immediate(2))
     }
 
     #[tokio::test]
     async fn a_session_end_is_a_one_time_schedule_that_deletes_itself() {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&seen);
-        let rule = mock!(Client::create_schedule).then_compute_output(move |input| {
-            sink.lock().unwrap().push(input.clone());
+        let inputs = Inputs::new();
+        let rule = mock!(Client::create_schedule).then_compute_output(inputs.answer(|| {
             CreateScheduleOutput::builder()
-                .schedule_arn("arn:aws:scheduler:us-east-1:111122223333:schedule/team-rs/req-1")
+                .schedule_arn(SCHEDULE_ARN)
                 .build()
                 .unwrap()
-        });
-        let client = mock_client!(
-            aws_sdk_scheduler,
-            RuleMode::Sequential,
-            [&rule],
-            no_sdk_retries
-        );
-        let scheduler =
-            EventBridgeScheduler::new(client, config()).with_backoff(Backoff::immediate(2));
-        scheduler
+        }));
+        scheduler(&[&rule])
             .schedule_end(
                 &RequestId::parse("req-1").unwrap(),
                 datetime!(2024-05-01 19:30:00 +2),
             )
             .await
             .unwrap();
-        let input = seen.lock().unwrap().pop().unwrap();
+        let input = inputs.last();
         assert_eq!(input.name(), Some("req-1"));
         assert_eq!(input.group_name(), Some("team-rs"));
         assert_eq!(input.schedule_expression(), Some("at(2024-05-01T17:30:00)"));
@@ -401,31 +379,21 @@ mod scheduler {
                 "Schedule req-1 already exists.",
             ))
         });
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&seen);
-        let update = mock!(Client::update_schedule).then_compute_output(move |input| {
-            sink.lock().unwrap().push(input.clone());
+        let inputs = Inputs::new();
+        let update = mock!(Client::update_schedule).then_compute_output(inputs.answer(|| {
             UpdateScheduleOutput::builder()
-                .schedule_arn("arn:aws:scheduler:us-east-1:111122223333:schedule/team-rs/req-1")
+                .schedule_arn(SCHEDULE_ARN)
                 .build()
                 .unwrap()
-        });
-        let client = mock_client!(
-            aws_sdk_scheduler,
-            RuleMode::Sequential,
-            [&create, &update],
-            no_sdk_retries
-        );
-        let scheduler =
-            EventBridgeScheduler::new(client, config()).with_backoff(Backoff::immediate(2));
-        scheduler
+        }));
+        scheduler(&[&create, &update])
             .schedule_end(
                 &RequestId::parse("req-1").unwrap(),
                 datetime!(2024-05-02 08:00 UTC),
             )
             .await
             .unwrap();
-        let input = seen.lock().unwrap().pop().unwrap();
+        let input = inputs.last();
         assert_eq!(input.name(), Some("req-1"));
         assert_eq!(input.schedule_expression(), Some("at(2024-05-02T08:00:00)"));
         assert_eq!(
@@ -437,29 +405,16 @@ mod scheduler {
 
     #[tokio::test]
     async fn cancelling_deletes_the_schedule_and_a_missing_one_is_fine() {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&seen);
-        let deleted = mock!(Client::delete_schedule).then_compute_output(move |input| {
-            sink.lock().unwrap().push((
-                input.name().map(str::to_string),
-                input.group_name().map(str::to_string),
-            ));
-            DeleteScheduleOutput::builder().build()
-        });
+        let inputs = Inputs::new();
+        let deleted = mock!(Client::delete_schedule)
+            .then_compute_output(inputs.answer(|| DeleteScheduleOutput::builder().build()));
         let missing = mock!(Client::delete_schedule).then_error(|| {
             DeleteScheduleError::generic(meta(
                 "ResourceNotFoundException",
                 "Schedule req-2 does not exist.",
             ))
         });
-        let client = mock_client!(
-            aws_sdk_scheduler,
-            RuleMode::Sequential,
-            [&deleted, &missing],
-            no_sdk_retries
-        );
-        let scheduler =
-            EventBridgeScheduler::new(client, config()).with_backoff(Backoff::immediate(2));
+        let scheduler = scheduler(&[&deleted, &missing]);
         scheduler
             .cancel_end(&RequestId::parse("req-1").unwrap())
             .await
@@ -468,9 +423,13 @@ mod scheduler {
             .cancel_end(&RequestId::parse("req-2").unwrap())
             .await
             .unwrap();
+        let deletions = inputs.all();
         assert_eq!(
-            seen.lock().unwrap().as_slice(),
-            &[(Some("req-1".to_string()), Some("team-rs".to_string()))]
+            deletions
+                .iter()
+                .map(|input| (input.name(), input.group_name()))
+                .collect::<Vec<_>>(),
+            [(Some("req-1"), Some("team-rs"))]
         );
         assert_eq!(missing.num_calls(), 1);
     }
@@ -479,7 +438,6 @@ mod scheduler {
 mod step_functions {
     use super::*;
     use aws_sdk_sfn::Client;
-    use aws_sdk_sfn::config::retry::RetryConfig;
     use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
     use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutionOutput};
     use aws_sdk_sfn::types::error::ExecutionAlreadyExists;
@@ -492,41 +450,32 @@ mod step_functions {
         }
     }
 
-    fn no_sdk_retries(c: aws_sdk_sfn::config::Builder) -> aws_sdk_sfn::config::Builder {
-        c.retry_config(RetryConfig::disabled())
+    /// The workflow over Step Functions answering from `rules`.
+    fn workflow(rules: &[&Rule]) -> StepFunctionsWorkflow {
+        StepFunctionsWorkflow::new(mocked!(aws_sdk_sfn, rules), arns())
+            .with_backoff(Backoff::immediate(2))
     }
 
     #[tokio::test]
     async fn an_execution_that_already_exists_counts_as_started() {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&seen);
-        let first = mock!(Client::start_execution).then_compute_output(move |input| {
-            sink.lock().unwrap().push(input.clone());
+        const EXISTS: &str = "Execution Already Exists: 'end-req-1'";
+        let inputs = Inputs::new();
+        let first = mock!(Client::start_execution).then_compute_output(inputs.answer(|| {
             StartExecutionOutput::builder()
                 .execution_arn("arn:aws:states:us-east-1:111122223333:execution:revoke:end-req-1")
                 .start_date(aws_smithy_types::DateTime::from_secs(0))
                 .build()
                 .unwrap()
-        });
+        }));
         let again = mock!(Client::start_execution).then_error(|| {
             StartExecutionError::ExecutionAlreadyExists(
                 ExecutionAlreadyExists::builder()
-                    .message("Execution Already Exists: 'end-req-1'")
-                    .meta(meta(
-                        "ExecutionAlreadyExists",
-                        "Execution Already Exists: 'end-req-1'",
-                    ))
+                    .message(EXISTS)
+                    .meta(meta("ExecutionAlreadyExists", EXISTS))
                     .build(),
             )
         });
-        let client = mock_client!(
-            aws_sdk_sfn,
-            RuleMode::Sequential,
-            [&first, &again],
-            no_sdk_retries
-        );
-        let workflow =
-            StepFunctionsWorkflow::new(client, arns()).with_backoff(Backoff::immediate(2));
+        let workflow = workflow(&[&first, &again]);
         for _ in 0..2 {
             workflow
                 .start(
@@ -537,7 +486,7 @@ mod step_functions {
                 .await
                 .unwrap();
         }
-        let input = seen.lock().unwrap().pop().unwrap();
+        let input = inputs.last();
         assert_eq!(input.state_machine_arn(), Some(arns().revoke.as_str()));
         assert_eq!(input.name(), Some("end-req-1"));
         assert_eq!(input.input(), Some(r#"{"requestId":"req-1"}"#));
@@ -548,52 +497,12 @@ mod step_functions {
     async fn a_timed_out_task_token_is_an_invalid_transition() {
         let rule = mock!(Client::send_task_success)
             .then_error(|| SendTaskSuccessError::generic(meta("TaskTimedOut", "Task Timed Out")));
-        let client = mock_client!(aws_sdk_sfn, RuleMode::Sequential, [&rule], no_sdk_retries);
-        let workflow =
-            StepFunctionsWorkflow::new(client, arns()).with_backoff(Backoff::immediate(2));
-        let err = workflow
+        let err = workflow(&[&rule])
             .send_task_success("token", json!({"outcome": "approved"}))
             .await
             .unwrap_err();
         assert_eq!(err.code(), "InvalidTransition", "{err:?}");
         assert_eq!(rule.num_calls(), 1);
-    }
-}
-
-fn request() -> AccessRequest {
-    let start = datetime!(2024-05-01 17:30 UTC);
-    let user = |name: &str| UserRef {
-        user_id: UserId::parse(format!("id-{name}")).unwrap(),
-        username: name.into(),
-        email: Some(format!("{name}@example.com")),
-    };
-    AccessRequest {
-        id: RequestId::parse("req-1").unwrap(),
-        requester: user("alice"),
-        account: AccountRef {
-            id: AccountId::parse("111122223333").unwrap(),
-            name: "prod".into(),
-        },
-        permission_set: PermissionSetRef {
-            arn: PermissionSetArn::parse(PS).unwrap(),
-            name: "Admin".into(),
-        },
-        start_time: start,
-        duration_minutes: 60,
-        end_time: start + time::Duration::HOUR,
-        justification: Justification::parse("fix the deploy").unwrap(),
-        ticket_no: None,
-        status: Status::Pending,
-        approval_required: true,
-        approvals_required: 1,
-        approvers: vec![user("bob")],
-        decisions: vec![],
-        closed: None,
-        error_reason: None,
-        created_at: start,
-        updated_at: start,
-        version: 1,
-        task_token: Some("secret-task-token".into()),
     }
 }
 
@@ -603,17 +512,6 @@ mod notify {
     use aws_sdk_sesv2::operation::send_email::{SendEmailError, SendEmailOutput};
     use aws_sdk_sns::operation::publish::{PublishError, PublishOutput};
 
-    fn notification(channels: Vec<Channel>) -> Notification {
-        let request = request();
-        Notification {
-            recipients: request.approvers.clone(),
-            request,
-            event: EventKind::Submitted,
-            channels,
-            subject: "TEAM: alice for Admin on prod is pending".into(),
-        }
-    }
-
     fn config() -> NotifierConfig {
         NotifierConfig {
             web_url: "https://team.example.com".into(),
@@ -621,6 +519,24 @@ mod notify {
             sns_topic_arn: Some("arn:aws:sns:us-east-1:111122223333:team".into()),
             slack: Some(SlackConfig::new("team/slack")),
         }
+    }
+
+    /// A notifier configured by `config` over SES, SNS and Secrets Manager answering
+    /// from `ses`, `sns` and `secrets`. Any secret rule answers any read, so a test
+    /// counts how often the token was read rather than failing at a second read.
+    pub(super) fn notifier(
+        config: NotifierConfig,
+        ses: &[&Rule],
+        sns: &[&Rule],
+        secrets: &[&Rule],
+    ) -> AwsNotifier {
+        AwsNotifier::new(
+            config,
+            mocked!(aws_sdk_sesv2, ses),
+            mocked!(aws_sdk_sns, sns),
+            mocked!(aws_sdk_secretsmanager, RuleMode::MatchAny, secrets),
+        )
+        .unwrap()
     }
 
     #[tokio::test]
@@ -632,19 +548,9 @@ mod notify {
             .then_error(|| PublishError::generic(meta("AuthorizationError", "not allowed")));
         let secret = mock!(aws_sdk_secretsmanager::Client::get_secret_value)
             .then_error(|| GetSecretValueError::generic(meta("AccessDeniedException", "no")));
-        let notifier = AwsNotifier::new(
-            config(),
-            mock_client!(aws_sdk_sesv2, [&ses]),
-            mock_client!(aws_sdk_sns, [&sns]),
-            mock_client!(aws_sdk_secretsmanager, [&secret]),
-        )
-        .unwrap();
-        notifier
-            .notify(&notification(vec![
-                Channel::Email,
-                Channel::Sns,
-                Channel::Slack,
-            ]))
+        let every_channel = vec![Channel::Email, Channel::Sns, Channel::Slack];
+        notifier(config(), &[&ses], &[&sns], &[&secret])
+            .notify(&notification(EventKind::Submitted, every_channel))
             .await
             .unwrap();
         assert_eq!(ses.num_calls(), 1);
@@ -654,31 +560,23 @@ mod notify {
 
     #[tokio::test]
     async fn the_approver_gets_an_email_with_the_link_and_sns_gets_the_json() {
-        let emails = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&emails);
-        let ses = mock!(aws_sdk_sesv2::Client::send_email).then_compute_output(move |input| {
-            sink.lock().unwrap().push(input.clone());
-            SendEmailOutput::builder().message_id("m-1").build()
-        });
-        let published = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&published);
-        let sns = mock!(aws_sdk_sns::Client::publish).then_compute_output(move |input| {
-            sink.lock().unwrap().push(input.clone());
-            PublishOutput::builder().message_id("p-1").build()
-        });
-        let notifier = AwsNotifier::new(
-            config(),
-            mock_client!(aws_sdk_sesv2, [&ses]),
-            mock_client!(aws_sdk_sns, [&sns]),
-            mock_client!(aws_sdk_secretsmanager, []),
-        )
-        .unwrap();
-        notifier
-            .notify(&notification(vec![Channel::Email, Channel::Sns]))
+        let emails = Inputs::new();
+        let ses = mock!(aws_sdk_sesv2::Client::send_email).then_compute_output(
+            emails.answer(|| SendEmailOutput::builder().message_id("m-1").build()),
+        );
+        let published = Inputs::new();
+        let sns = mock!(aws_sdk_sns::Client::publish).then_compute_output(
+            published.answer(|| PublishOutput::builder().message_id("p-1").build()),
+        );
+        let mut notification =
+            notification(EventKind::Submitted, vec![Channel::Email, Channel::Sns]);
+        notification.request.task_token = Some("secret-task-token".into());
+        notifier(config(), &[&ses], &[&sns], &[])
+            .notify(&notification)
             .await
             .unwrap();
 
-        let email = emails.lock().unwrap().pop().unwrap();
+        let email = emails.last();
         assert_eq!(email.from_email_address(), Some("team@example.com"));
         assert_eq!(
             email.destination().unwrap().to_addresses(),
@@ -703,7 +601,7 @@ mod notify {
                 .contains("href=\"https://team.example.com/requests/req-1\"")
         );
 
-        let message = published.lock().unwrap().pop().unwrap();
+        let message = published.last();
         assert_eq!(
             message.topic_arn(),
             Some("arn:aws:sns:us-east-1:111122223333:team")
@@ -721,23 +619,32 @@ mod notify {
 mod cloudtrail {
     use super::*;
     use aws_sdk_cloudtrail::Client;
-    use aws_sdk_cloudtrail::config::retry::RetryConfig;
     use aws_sdk_cloudtrail::operation::get_query_results::GetQueryResultsOutput;
     use aws_sdk_cloudtrail::operation::start_query::StartQueryOutput;
     use aws_sdk_cloudtrail::types::QueryStatus;
     use std::collections::HashMap;
 
-    fn activity(client: Client, max_polls: u32) -> CloudTrailLakeActivity {
+    /// The activity reader over CloudTrail answering from `rules`, looking at a
+    /// running query at most `max_polls` times, without waiting in between.
+    fn activity(rules: &[&Rule], max_polls: u32) -> CloudTrailLakeActivity {
         let mut config = CloudTrailConfig::new(EventDataStoreId::parse("eds-1").unwrap());
         config.poll_interval = Duration::ZERO;
         config.max_polls = max_polls;
-        CloudTrailLakeActivity::new(client, config).with_backoff(Backoff::immediate(2))
+        CloudTrailLakeActivity::new(mocked!(aws_sdk_cloudtrail, rules), config)
+            .with_backoff(Backoff::immediate(2))
     }
 
-    fn no_sdk_retries(
-        c: aws_sdk_cloudtrail::config::Builder,
-    ) -> aws_sdk_cloudtrail::config::Builder {
-        c.retry_config(RetryConfig::disabled())
+    /// `StartQuery` answering the query id `id`.
+    fn start(id: &'static str) -> Rule {
+        mock!(Client::start_query)
+            .then_output(move || StartQueryOutput::builder().query_id(id).build())
+    }
+
+    /// A `GetQueryResults` answer without rows.
+    fn no_rows(status: QueryStatus) -> GetQueryResultsOutput {
+        GetQueryResultsOutput::builder()
+            .query_status(status)
+            .build()
     }
 
     fn row(at: &str, name: &str) -> Vec<HashMap<String, String>> {
@@ -750,24 +657,14 @@ mod cloudtrail {
 
     #[tokio::test]
     async fn a_query_is_polled_until_finished_and_every_page_is_read() {
-        let sql = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&sql);
-        let start = mock!(Client::start_query).then_compute_output(move |input| {
-            *sink.lock().unwrap() = input.query_statement().unwrap_or_default().to_string();
-            StartQueryOutput::builder().query_id("q-1").build()
-        });
+        let queries = Inputs::new();
+        let start = mock!(Client::start_query).then_compute_output(
+            queries.answer(|| StartQueryOutput::builder().query_id("q-1").build()),
+        );
         let results = mock!(Client::get_query_results)
             .sequence()
-            .output(|| {
-                GetQueryResultsOutput::builder()
-                    .query_status(QueryStatus::Queued)
-                    .build()
-            })
-            .output(|| {
-                GetQueryResultsOutput::builder()
-                    .query_status(QueryStatus::Running)
-                    .build()
-            })
+            .output(|| no_rows(QueryStatus::Queued))
+            .output(|| no_rows(QueryStatus::Running))
             .output(|| {
                 GetQueryResultsOutput::builder()
                     .query_status(QueryStatus::Finished)
@@ -782,60 +679,49 @@ mod cloudtrail {
                     .build()
             })
             .build();
-        let client = mock_client!(
-            aws_sdk_cloudtrail,
-            RuleMode::Sequential,
-            [&start, &results],
-            no_sdk_retries
-        );
-        let events = activity(client, 5).activity(&request()).await.unwrap();
+        let events = activity(&[&start, &results], 5)
+            .activity(&request())
+            .await
+            .unwrap();
         let names: Vec<_> = events.iter().map(|e| e.event_name.as_str()).collect();
         assert_eq!(names, ["DescribeInstances", "StopInstances"]);
-        assert!(sql.lock().unwrap().contains("FROM eds-1"));
+        assert!(
+            queries
+                .last()
+                .query_statement()
+                .unwrap_or_default()
+                .contains("FROM eds-1")
+        );
         assert_eq!(results.num_calls(), 4);
     }
 
     #[tokio::test]
     async fn a_query_that_keeps_running_is_a_transient_error() {
-        let start = mock!(Client::start_query)
-            .then_output(|| StartQueryOutput::builder().query_id("q-2").build());
         let results = mock!(Client::get_query_results)
             .sequence()
-            .output(|| {
-                GetQueryResultsOutput::builder()
-                    .query_status(QueryStatus::Running)
-                    .build()
-            })
+            .output(|| no_rows(QueryStatus::Running))
             .repeatedly()
             .build();
-        let client = mock_client!(
-            aws_sdk_cloudtrail,
-            RuleMode::Sequential,
-            [&start, &results],
-            no_sdk_retries
-        );
-        let err = activity(client, 3).activity(&request()).await.unwrap_err();
+        let err = activity(&[&start("q-2"), &results], 3)
+            .activity(&request())
+            .await
+            .unwrap_err();
         assert!(matches!(err, TeamError::Transient(_)), "{err:?}");
         assert_eq!(results.num_calls(), 3);
     }
 
     #[tokio::test]
     async fn a_failed_query_says_why() {
-        let start = mock!(Client::start_query)
-            .then_output(|| StartQueryOutput::builder().query_id("q-3").build());
         let results = mock!(Client::get_query_results).then_output(|| {
             GetQueryResultsOutput::builder()
                 .query_status(QueryStatus::Failed)
                 .error_message("COLUMN_NOT_FOUND")
                 .build()
         });
-        let client = mock_client!(
-            aws_sdk_cloudtrail,
-            RuleMode::Sequential,
-            [&start, &results],
-            no_sdk_retries
-        );
-        let err = activity(client, 3).activity(&request()).await.unwrap_err();
+        let err = activity(&[&start("q-3"), &results], 3)
+            .activity(&request())
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, TeamError::Internal(m) if m.contains("COLUMN_NOT_FOUND")),
             "{err:?}"
@@ -889,7 +775,7 @@ mod directory {
                     .unwrap()
             })
             .build();
-        let client = mock_client!(aws_sdk_identitystore, RuleMode::Sequential, [&rule]);
+        let client = mocked!(aws_sdk_identitystore, [&rule]);
         let users = IdentityStoreDirectory::new(client, "d-1234567890")
             .users()
             .await
@@ -949,14 +835,13 @@ mod organization {
                     .build(),
             }
         });
-        let client = mock_client!(
-            aws_sdk_organizations,
-            RuleMode::MatchAny,
-            [&roots, &ous, &accounts]
-        );
         let org = AwsOrganization::new(
-            client,
-            mock_client!(aws_sdk_ssoadmin, []),
+            mocked!(
+                aws_sdk_organizations,
+                RuleMode::MatchAny,
+                [&roots, &ous, &accounts]
+            ),
+            mocked!(aws_sdk_ssoadmin, []),
             INSTANCE,
             Duration::from_secs(300),
         );
@@ -1026,8 +911,8 @@ mod permission_sets {
                 .build()
         });
         let org = AwsOrganization::new(
-            mock_client!(aws_sdk_organizations, []),
-            mock_client!(aws_sdk_ssoadmin, RuleMode::MatchAny, [&list, &describe]),
+            mocked!(aws_sdk_organizations, []),
+            mocked!(aws_sdk_ssoadmin, RuleMode::MatchAny, [&list, &describe]),
             INSTANCE,
             Duration::from_secs(60),
         );
@@ -1134,30 +1019,19 @@ mod slack {
                 .secret_string(r#"{"token": "xoxb-test-token"}"#)
                 .build()
         });
-        let notifier = AwsNotifier::new(
-            NotifierConfig {
-                web_url: "https://team.example.com".into(),
-                email_from: None,
-                sns_topic_arn: None,
-                slack: Some(SlackConfig {
-                    token_secret_id: "team/slack".into(),
-                    channel: Some("C-TEAM".into()),
-                    api_url,
-                }),
-            },
-            mock_client!(aws_sdk_sesv2, []),
-            mock_client!(aws_sdk_sns, []),
-            mock_client!(aws_sdk_secretsmanager, RuleMode::MatchAny, [&secret]),
-        )
-        .unwrap();
-        let request = request();
-        let notification = Notification {
-            recipients: request.approvers.clone(),
-            request,
-            event: EventKind::Submitted,
-            channels: vec![Channel::Slack],
-            subject: "TEAM: alice for Admin on prod is pending".into(),
+        let slack = SlackConfig {
+            token_secret_id: "team/slack".into(),
+            channel: Some("C-TEAM".into()),
+            api_url,
         };
+        let config = NotifierConfig {
+            web_url: "https://team.example.com".into(),
+            email_from: None,
+            sns_topic_arn: None,
+            slack: Some(slack),
+        };
+        let notifier = super::notify::notifier(config, &[], &[], &[&secret]);
+        let notification = notification(EventKind::Submitted, vec![Channel::Slack]);
         notifier.notify(&notification).await.unwrap();
         notifier.notify(&notification).await.unwrap();
 
@@ -1188,14 +1062,13 @@ mod slack {
 
 /// The SSO Admin adapter under team-core's real grant and record-error steps.
 mod grant_step {
+    use super::sso_admin::{self, created, status};
     use super::*;
     use async_trait::async_trait;
     use aws_sdk_ssoadmin::Client;
-    use aws_sdk_ssoadmin::operation::create_account_assignment::CreateAccountAssignmentOutput;
     use aws_sdk_ssoadmin::operation::delete_account_assignment::DeleteAccountAssignmentOutput;
-    use aws_sdk_ssoadmin::operation::describe_account_assignment_creation_status::DescribeAccountAssignmentCreationStatusOutput;
     use aws_sdk_ssoadmin::operation::describe_account_assignment_deletion_status::DescribeAccountAssignmentDeletionStatusOutput;
-    use aws_sdk_ssoadmin::types::{AccountAssignmentOperationStatus, StatusValues};
+    use aws_sdk_ssoadmin::types::StatusValues;
     use team_core::memory::{MemoryPolicyStore, MemoryRequestStore};
     use team_core::org::{Group, OrgTree, PermissionSet, User};
     use team_core::ports::{ActivityEvent, Clock, IdGenerator, RequestStore};
@@ -1287,46 +1160,14 @@ mod grant_step {
         }
     }
 
-    fn status(
-        id: &str,
-        value: StatusValues,
-        reason: Option<&str>,
-    ) -> AccountAssignmentOperationStatus {
-        AccountAssignmentOperationStatus::builder()
-            .request_id(id)
-            .status(value)
-            .set_failure_reason(reason.map(str::to_string))
-            .build()
-    }
-
     #[tokio::test]
     async fn a_failed_creation_becomes_a_provisioning_error_and_the_requests_error_reason() {
         const REASON: &str = "The permission set is not provisioned to the account";
-        let create = mock!(Client::create_account_assignment).then_output(|| {
-            CreateAccountAssignmentOutput::builder()
-                .account_assignment_creation_status(status("op-c", StatusValues::InProgress, None))
-                .build()
-        });
+        let create = mock!(Client::create_account_assignment).then_output(|| created("op-c"));
         let creation = mock!(Client::describe_account_assignment_creation_status)
             .sequence()
-            .output(|| {
-                DescribeAccountAssignmentCreationStatusOutput::builder()
-                    .account_assignment_creation_status(status(
-                        "op-c",
-                        StatusValues::InProgress,
-                        None,
-                    ))
-                    .build()
-            })
-            .output(|| {
-                DescribeAccountAssignmentCreationStatusOutput::builder()
-                    .account_assignment_creation_status(status(
-                        "op-c",
-                        StatusValues::Failed,
-                        Some(REASON),
-                    ))
-                    .build()
-            })
+            .output(|| sso_admin::creation("op-c", StatusValues::InProgress, None))
+            .output(|| sso_admin::creation("op-c", StatusValues::Failed, Some(REASON)))
             .build();
         let delete = mock!(Client::delete_account_assignment).then_output(|| {
             DeleteAccountAssignmentOutput::builder()
@@ -1343,7 +1184,7 @@ mod grant_step {
                     ))
                     .build()
             });
-        let client = mock_client!(
+        let client = mocked!(
             aws_sdk_ssoadmin,
             RuleMode::MatchAny,
             [&create, &creation, &delete, &deletion]
@@ -1351,7 +1192,6 @@ mod grant_step {
         let requests = Arc::new(MemoryRequestStore::default());
         let mut approved = request();
         approved.status = Status::Approved;
-        approved.task_token = None;
         requests.put(&approved, None).await.unwrap();
         let idle = Arc::new(Idle);
         let team = Team::new(Ports {

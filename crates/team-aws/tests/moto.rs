@@ -4,45 +4,32 @@
 //! by `tests/mocked.rs` only.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixtures;
 mod support;
 
 use std::time::Duration;
 
+use aws_config::SdkConfig;
+use fixtures::{PS, notification};
 use serde_json::json;
-use support::Moto;
+use support::{Moto, call_json, instance_arn, model_data};
 use team_aws::{
     AwsNotifier, AwsOrganization, Backoff, EventBridgeScheduler, IdentityStoreDirectory,
     NotifierConfig, SchedulerConfig, SsoAdminProvisioner,
 };
-use team_core::ids::{
-    AccountId, GroupId, Justification, OuId, PermissionSetArn, RequestId, UserId,
-};
+use team_core::ids::{AccountId, GroupId, OuId, PermissionSetArn, RequestId, UserId};
 use team_core::ports::{
-    AccessProvisioner, Channel, Directory, Notification, Notifier, OperationStatus, Organization,
-    Scheduler,
+    AccessProvisioner, Channel, Directory, Notifier, OperationStatus, Organization, Scheduler,
 };
-use team_core::request::{
-    AccessRequest, AccountRef, Assignment, EventKind, PermissionSetRef, Status, UserRef,
-};
+use team_core::request::{Assignment, EventKind};
 use time::macros::datetime;
-
-const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef";
 
 #[tokio::test]
 async fn assignments_are_created_and_deleted_idempotently_in_identity_center() {
     let moto = Moto::start();
     let config = moto.sdk_config().await;
     let client = aws_sdk_ssoadmin::Client::new(&config);
-    let instance = client
-        .list_instances()
-        .send()
-        .await
-        .unwrap()
-        .instances
-        .unwrap()[0]
-        .instance_arn
-        .clone()
-        .unwrap();
+    let instance = instance_arn(&client).await;
     let provisioner =
         SsoAdminProvisioner::new(client.clone(), &instance).with_backoff(Backoff::immediate(2));
     let assignment = Assignment {
@@ -124,25 +111,19 @@ async fn the_directory_reads_users_groups_and_memberships() {
             .user_id;
         ids.push(id);
     }
-    let group = client
-        .create_group()
-        .identity_store_id(store)
-        .display_name("approvers")
-        .send()
-        .await
-        .unwrap()
-        .group_id;
-    client
-        .create_group()
-        .identity_store_id(store)
-        .display_name("empty")
-        .send()
-        .await
-        .unwrap();
+    let mut group_ids = Vec::new();
+    for name in ["approvers", "empty"] {
+        let created = client
+            .create_group()
+            .identity_store_id(store)
+            .display_name(name);
+        group_ids.push(created.send().await.unwrap().group_id);
+    }
+    let group = &group_ids[0];
     client
         .create_group_membership()
         .identity_store_id(store)
-        .group_id(&group)
+        .group_id(group)
         .member_id(MemberId::UserId(ids[1].clone()))
         .send()
         .await
@@ -207,6 +188,18 @@ async fn the_directory_reads_users_groups_and_memberships() {
     );
 }
 
+/// Creates the OU `name` under `parent`; answers its id.
+async fn create_ou(client: &aws_sdk_organizations::Client, parent: &str, name: &str) -> String {
+    let created = client
+        .create_organizational_unit()
+        .parent_id(parent)
+        .name(name)
+        .send()
+        .await
+        .unwrap();
+    created.organizational_unit.unwrap().id.unwrap()
+}
+
 #[tokio::test]
 async fn the_organization_tree_covers_nested_ous() {
     use aws_sdk_organizations::types::OrganizationFeatureSet;
@@ -223,28 +216,8 @@ async fn the_organization_tree_covers_nested_ous() {
         .id
         .clone()
         .unwrap();
-    let workloads = client
-        .create_organizational_unit()
-        .parent_id(&root)
-        .name("workloads")
-        .send()
-        .await
-        .unwrap()
-        .organizational_unit
-        .unwrap()
-        .id
-        .unwrap();
-    let prod = client
-        .create_organizational_unit()
-        .parent_id(&workloads)
-        .name("prod")
-        .send()
-        .await
-        .unwrap()
-        .organizational_unit
-        .unwrap()
-        .id
-        .unwrap();
+    let workloads = create_ou(&client, &root, "workloads").await;
+    let prod = create_ou(&client, &workloads, "prod").await;
     let account = client
         .create_account()
         .email("payments@example.com")
@@ -266,16 +239,7 @@ async fn the_organization_tree_covers_nested_ous() {
         .unwrap();
 
     let sso = aws_sdk_ssoadmin::Client::new(&config);
-    let instance = sso
-        .list_instances()
-        .send()
-        .await
-        .unwrap()
-        .instances
-        .unwrap()[0]
-        .instance_arn
-        .clone()
-        .unwrap();
+    let instance = instance_arn(&sso).await;
     let organization = AwsOrganization::new(client, sso, instance, Duration::from_secs(300))
         .with_backoff(Backoff::immediate(2));
     let tree = organization.tree().await.unwrap();
@@ -309,16 +273,7 @@ async fn permission_sets_with_arns_identity_center_never_issues_are_skipped() {
     let moto = Moto::start();
     let config = moto.sdk_config().await;
     let sso = aws_sdk_ssoadmin::Client::new(&config);
-    let instance = sso
-        .list_instances()
-        .send()
-        .await
-        .unwrap()
-        .instances
-        .unwrap()[0]
-        .instance_arn
-        .clone()
-        .unwrap();
+    let instance = instance_arn(&sso).await;
     sso.create_permission_set()
         .instance_arn(&instance)
         .name("Admin")
@@ -404,48 +359,20 @@ async fn a_session_end_schedule_is_created_replaced_and_cancelled() {
     scheduler.cancel_end(&request).await.unwrap();
 }
 
-fn notification() -> Notification {
-    let start = datetime!(2030-01-01 08:00 UTC);
-    let user = |name: &str| UserRef {
-        user_id: UserId::parse(format!("id-{name}")).unwrap(),
-        username: name.into(),
-        email: Some(format!("{name}@example.com")),
-    };
-    let request = AccessRequest {
-        id: RequestId::parse("req-1").unwrap(),
-        requester: user("alice"),
-        account: AccountRef {
-            id: AccountId::parse("111122223333").unwrap(),
-            name: "prod".into(),
+/// A notifier over moto's SES and SNS, sending from `from` and publishing to `topic`.
+fn notifier(config: &SdkConfig, from: &str, topic: &str) -> AwsNotifier {
+    AwsNotifier::new(
+        NotifierConfig {
+            web_url: "https://team.example.com".into(),
+            email_from: Some(from.into()),
+            sns_topic_arn: Some(topic.into()),
+            slack: None,
         },
-        permission_set: PermissionSetRef {
-            arn: PermissionSetArn::parse(PS).unwrap(),
-            name: "Admin".into(),
-        },
-        start_time: start,
-        duration_minutes: 60,
-        end_time: start + time::Duration::HOUR,
-        justification: Justification::parse("fix the deploy").unwrap(),
-        ticket_no: None,
-        status: Status::Pending,
-        approval_required: true,
-        approvals_required: 1,
-        approvers: vec![user("bob")],
-        decisions: vec![],
-        closed: None,
-        error_reason: None,
-        created_at: start,
-        updated_at: start,
-        version: 1,
-        task_token: None,
-    };
-    Notification {
-        recipients: request.approvers.clone(),
-        request,
-        event: EventKind::Submitted,
-        channels: vec![Channel::Email, Channel::Sns],
-        subject: "TEAM: alice for Admin on prod is pending".into(),
-    }
+        aws_sdk_sesv2::Client::new(config),
+        aws_sdk_sns::Client::new(config),
+        aws_sdk_secretsmanager::Client::new(config),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -468,13 +395,13 @@ async fn email_goes_out_through_ses_and_the_json_through_sns() {
         .topic_arn
         .unwrap();
     // SNS has no read-back: deliver to an SQS queue and read moto's copy of it.
-    let queue = moto
-        .call_json(
-            "sqs",
-            "AmazonSQS.CreateQueue",
-            json!({"QueueName": "notifications"}),
-        )
-        .await;
+    let queue = call_json(
+        &moto,
+        "sqs",
+        "AmazonSQS.CreateQueue",
+        json!({"QueueName": "notifications"}),
+    )
+    .await;
     assert!(queue["QueueUrl"].is_string(), "{queue}");
     sns.subscribe()
         .topic_arn(&topic)
@@ -484,21 +411,11 @@ async fn email_goes_out_through_ses_and_the_json_through_sns() {
         .await
         .unwrap();
 
-    let notifier = AwsNotifier::new(
-        NotifierConfig {
-            web_url: "https://team.example.com".into(),
-            email_from: Some("team@example.com".into()),
-            sns_topic_arn: Some(topic),
-            slack: None,
-        },
-        ses,
-        sns,
-        aws_sdk_secretsmanager::Client::new(&config),
-    )
-    .unwrap();
-    notifier.notify(&notification()).await.unwrap();
+    let notifier = notifier(&config, "team@example.com", &topic);
+    let notification = notification(EventKind::Submitted, vec![Channel::Email, Channel::Sns]);
+    notifier.notify(&notification).await.unwrap();
 
-    let data = moto.model_data().await;
+    let data = model_data(&moto).await;
     let emails = data["ses"]["Message"]
         .as_array()
         .cloned()
@@ -532,19 +449,13 @@ async fn email_goes_out_through_ses_and_the_json_through_sns() {
 async fn an_unverified_sender_is_logged_not_raised() {
     let moto = Moto::start();
     let config = moto.sdk_config().await;
-    let notifier = AwsNotifier::new(
-        NotifierConfig {
-            web_url: "https://team.example.com".into(),
-            email_from: Some("unverified@example.com".into()),
-            sns_topic_arn: Some("arn:aws:sns:us-east-1:123456789012:missing".into()),
-            slack: None,
-        },
-        aws_sdk_sesv2::Client::new(&config),
-        aws_sdk_sns::Client::new(&config),
-        aws_sdk_secretsmanager::Client::new(&config),
-    )
-    .unwrap();
-    notifier.notify(&notification()).await.unwrap();
-    let data = moto.model_data().await;
+    let notifier = notifier(
+        &config,
+        "unverified@example.com",
+        "arn:aws:sns:us-east-1:123456789012:missing",
+    );
+    let notification = notification(EventKind::Submitted, vec![Channel::Email, Channel::Sns]);
+    notifier.notify(&notification).await.unwrap();
+    let data = model_data(&moto).await;
     assert!(data["ses"]["Message"].as_array().is_none_or(Vec::is_empty));
 }

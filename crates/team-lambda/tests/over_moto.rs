@@ -19,8 +19,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_sns::config::Credentials;
+use aws_config::SdkConfig;
 use serde_json::{Value, json};
 use team_core::TeamResult;
 use team_core::ids::PermissionSetArn;
@@ -71,20 +70,11 @@ struct World {
     env: HashMap<&'static str, String>,
 }
 
-async fn sdk_config(moto: &Moto) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(moto.endpoint())
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .load()
-        .await
-}
-
 /// An organization with one member account, the Identity Center instance,
 /// alice (requester), bob (in the approvers group), carol (in `team-admins`), the
 /// tables, both state machines, the schedule group and the topic.
 async fn world(moto: &Moto) -> World {
-    let sdk = sdk_config(moto).await;
+    let sdk = moto.sdk_config().await;
 
     let sso = aws_sdk_ssoadmin::Client::new(&sdk);
     let instance = sso

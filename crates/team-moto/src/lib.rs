@@ -1,5 +1,6 @@
 //! A private [moto](https://github.com/getmoto/moto) server for one test: started on a
-//! free port of 127.0.0.1, stopped when the guard is dropped.
+//! free port of 127.0.0.1, stopped when the guard is dropped, and the SDK
+//! configuration for clients pointed at it.
 //!
 //! moto is a Python package (`pip install 'moto[server]'`). Without it, [`Moto::start`]
 //! panics with the install line: an adapter test must fail, never pass silently, when
@@ -8,6 +9,9 @@
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
 
 /// What a developer or CI must install when moto is missing.
 pub const INSTALL: &str = "pip install 'moto[server]'";
@@ -80,6 +84,17 @@ impl Moto {
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+
+    /// SDK configuration for clients of this moto: us-east-1, static fake
+    /// credentials (moto checks no signature), moto's endpoint.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .load()
+            .await
+    }
 }
 
 impl Drop for Moto {
@@ -112,5 +127,21 @@ mod tests {
             TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err(),
             "moto must stop with its guard"
         );
+    }
+
+    #[tokio::test]
+    async fn the_sdk_configuration_points_at_this_moto_with_fake_credentials() {
+        use aws_credential_types::provider::ProvideCredentials;
+        let moto = Moto::start();
+        let config = moto.sdk_config().await;
+        assert_eq!(config.endpoint_url(), Some(moto.endpoint().as_str()));
+        assert_eq!(config.region().map(|r| r.as_ref()), Some("us-east-1"));
+        let credentials = config
+            .credentials_provider()
+            .expect("credentials are configured")
+            .provide_credentials()
+            .await
+            .expect("static credentials resolve");
+        assert_eq!(credentials.access_key_id(), "testing");
     }
 }
