@@ -1,5 +1,5 @@
 # TEAM-rs: the two commands of the README are `make run` and `make test`.
-.PHONY: run test tools fmt lint infra-lint unit e2e web web-check web-e2e bench build deploy
+.PHONY: run test tools fmt lint infra-lint infra-test unit e2e web web-check web-e2e bench build deploy publish-web
 
 CARGO ?= cargo
 LAMBDAS := team-request team-approval team-admin team-audit team-grant team-revoke team-notify team-token
@@ -11,7 +11,7 @@ run: web
 	$(CARGO) run -p teamd -- --data-dir .teamd
 
 ## Every check and every test (what CI runs)
-test: tools fmt lint infra-lint unit e2e web-check web-e2e
+test: tools fmt lint infra-lint infra-test unit e2e web-check web-e2e
 
 ## Installs what the tests need and the machine lacks (Chromium from Debian)
 tools:
@@ -26,6 +26,10 @@ lint:
 ## cfn-lint on the SAM template, asl-validator on every state machine file
 infra-lint:
 	.ci/lint-infra
+
+## The deployment scripts against AWS emulated by moto
+infra-test:
+	python3 -m unittest discover -s infra/tests
 
 unit:
 	$(CARGO) nextest run --workspace --locked --no-fail-fast
@@ -58,6 +62,13 @@ build:
 	$(CARGO) lambda build --release --arm64 --output-format zip $(addprefix -p ,$(LAMBDAS))
 	@for f in $(LAMBDAS); do ls -l "$(TARGET_DIR)/lambda/$$f/bootstrap.zip"; done
 
-## Builds the web UI and the functions with SAM and deploys the stack (infra/DEPLOY.md; needs AWS credentials)
-deploy: web
+STACK ?= team-rs
+
+## Builds the functions with SAM, deploys the stack, then publishes the web UI (infra/DEPLOY.md; needs AWS credentials)
+deploy:
 	cd infra && sam build && sam deploy
+	$(MAKE) publish-web
+
+## Uploads web/dist and a config.json made from the stack's outputs, then invalidates CloudFront
+publish-web: web
+	python3 infra/publish_web.py --stack $(STACK)
