@@ -50,7 +50,7 @@ mod fixtures;
 pub use cloudtrail::{CloudTrailConfig, CloudTrailLakeActivity, EventDataStoreId};
 pub use identity_store::IdentityStoreDirectory;
 pub use notify::{AwsNotifier, NotifierConfig, SlackConfig};
-pub use organizations::{AwsOrganization, DEFAULT_CACHE_TTL};
+pub use organizations::{AwsOrganization, DEFAULT_CACHE_TTL, TeamAccount};
 pub use retry::Backoff;
 pub use scheduler::{EventBridgeScheduler, SchedulerConfig};
 pub use sso_admin::SsoAdminProvisioner;

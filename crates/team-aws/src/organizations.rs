@@ -23,6 +23,35 @@ struct Cached<T> {
     loaded: Instant,
 }
 
+/// Why a delegated administrator cannot grant in the management account.
+const MANAGEMENT_ACCOUNT: &str = "the organization's management account: Identity Center's delegated administrator, where TEAM runs, cannot assign access there";
+/// Why the TEAM account itself is off limits unless the stack allows it.
+const TEAM_ACCOUNT: &str = "the account TEAM runs in: Identity Center would provision access there with TEAM's own credentials, which the stack grants only when deployed with AllowAssignmentsInTeamAccount=true";
+
+/// The account TEAM runs in, and whether it may grant access there (the stack's
+/// `AllowAssignmentsInTeamAccount`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamAccount {
+    /// The account id.
+    pub id: AccountId,
+    /// Whether assignments in it are allowed.
+    pub assignable: bool,
+}
+
+/// Why TEAM can never grant access to `account`, if it cannot. The TEAM account's own
+/// rule comes first: when TEAM runs in the management account (not recommended), the
+/// stack's choice decides.
+fn unassignable_reason(
+    account: &AccountId,
+    management: Option<&AccountId>,
+    team: Option<&TeamAccount>,
+) -> Option<String> {
+    match team {
+        Some(team) if &team.id == account => (!team.assignable).then(|| TEAM_ACCOUNT.to_owned()),
+        _ => (management == Some(account)).then(|| MANAGEMENT_ACCOUNT.to_owned()),
+    }
+}
+
 /// Reads the organization recursively (roots, OUs below each parent, accounts of
 /// each parent, every page) and Identity Center's permission sets; both are kept
 /// for the cache TTL, so a warm Lambda asks AWS at most once per TTL.
@@ -32,6 +61,7 @@ pub struct AwsOrganization {
     instance_arn: String,
     ttl: Duration,
     backoff: Backoff,
+    team_account: Option<TeamAccount>,
     // A tokio mutex, held across the reload, so concurrent callers wait for one
     // reload instead of all hitting Organizations' low rate limits at once.
     tree: Mutex<Option<Cached<Arc<OrgTree>>>>,
@@ -64,6 +94,7 @@ impl AwsOrganization {
             instance_arn: instance_arn.into(),
             ttl: cache_ttl,
             backoff: Backoff::default(),
+            team_account: None,
             tree: Mutex::new(None),
             permission_sets: Mutex::new(None),
         }
@@ -73,6 +104,34 @@ impl AwsOrganization {
     pub fn with_backoff(mut self, backoff: Backoff) -> AwsOrganization {
         self.backoff = backoff;
         self
+    }
+
+    /// Names the account TEAM runs in, which the tree then marks unassignable unless
+    /// `account.assignable` (the management account is always marked).
+    pub fn with_team_account(mut self, account: TeamAccount) -> AwsOrganization {
+        self.team_account = Some(account);
+        self
+    }
+
+    /// The management account's id (`DescribeOrganization`).
+    async fn management_account(&self) -> TeamResult<Option<AccountId>> {
+        const OP: &str = "DescribeOrganization";
+        let out = retry(&self.backoff, OP, || async {
+            self.organizations
+                .describe_organization()
+                .send()
+                .await
+                .map_err(|e| Failure::of(&e).into_team_error(OP))
+        })
+        .await?;
+        out.organization
+            .and_then(|o| o.master_account_id)
+            .map(|id| {
+                AccountId::parse(id).map_err(|e| {
+                    TeamError::Internal(format!("{OP} returned a bad account id: {e}"))
+                })
+            })
+            .transpose()
     }
 
     fn fresh<T>(&self, cached: &Option<Cached<T>>) -> bool {
@@ -136,12 +195,19 @@ impl AwsOrganization {
                     name: account.name.unwrap_or_else(|| id.to_string()),
                     id,
                     parent_id: parent.clone(),
+                    unassignable: None,
                 });
             }
+        }
+        let management = self.management_account().await?;
+        for account in &mut accounts {
+            account.unassignable =
+                unassignable_reason(&account.id, management.as_ref(), self.team_account.as_ref());
         }
         tracing::info!(
             accounts = accounts.len(),
             ous = ous.len(),
+            management_account = management.as_ref().map(AccountId::as_str),
             "organization tree loaded"
         );
         OrgTree::new(accounts, ous)
@@ -266,5 +332,48 @@ impl Organization for AwsOrganization {
     async fn permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
         self.cached(&self.permission_sets, || self.load_permission_sets())
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(value: &str) -> AccountId {
+        match AccountId::parse(value) {
+            Ok(id) => id,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    #[test]
+    fn the_management_account_is_unassignable_and_others_are_not() {
+        let management = id("111111111111");
+        let team = TeamAccount {
+            id: id("222222222222"),
+            assignable: false,
+        };
+        let reason =
+            |account: &str| unassignable_reason(&id(account), Some(&management), Some(&team));
+        assert!(reason("111111111111").is_some_and(|r| r.contains("management account")));
+        assert!(
+            reason("222222222222").is_some_and(|r| r.contains("AllowAssignmentsInTeamAccount"))
+        );
+        assert_eq!(reason("333333333333"), None);
+    }
+
+    #[test]
+    fn the_team_account_is_assignable_when_the_stack_allows_it_even_as_management_account() {
+        let both = id("111111111111");
+        let team = TeamAccount {
+            id: both.clone(),
+            assignable: true,
+        };
+        assert_eq!(unassignable_reason(&both, Some(&both), Some(&team)), None);
+        assert_eq!(
+            unassignable_reason(&id("222222222222"), None, None),
+            None,
+            "nothing is known: nothing is marked"
+        );
     }
 }

@@ -791,14 +791,27 @@ mod directory {
 mod organization {
     use super::*;
     use aws_sdk_organizations::Client;
+    use aws_sdk_organizations::operation::describe_organization::DescribeOrganizationOutput;
     use aws_sdk_organizations::operation::list_accounts_for_parent::ListAccountsForParentOutput;
     use aws_sdk_organizations::operation::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput;
     use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
-    use aws_sdk_organizations::types::{Account, OrganizationalUnit, Root};
+    use aws_sdk_organizations::types::{
+        Account, Organization as Described, OrganizationalUnit, Root,
+    };
     use team_core::ids::OuId;
 
     #[tokio::test]
-    async fn the_tree_is_read_recursively_and_cached() {
+    async fn the_tree_is_read_recursively_and_cached_with_the_management_account_marked() {
+        let organization = mock!(Client::describe_organization).then_output(|| {
+            DescribeOrganizationOutput::builder()
+                .organization(
+                    Described::builder()
+                        .id("o-ab12")
+                        .master_account_id("444455556666")
+                        .build(),
+                )
+                .build()
+        });
         let roots = mock!(Client::list_roots).then_output(|| {
             ListRootsOutput::builder()
                 .roots(Root::builder().id("r-ab12").name("Root").build())
@@ -839,7 +852,7 @@ mod organization {
             mocked!(
                 aws_sdk_organizations,
                 RuleMode::MatchAny,
-                [&roots, &ous, &accounts]
+                [&organization, &roots, &ous, &accounts]
             ),
             mocked!(aws_sdk_ssoadmin, []),
             INSTANCE,
@@ -859,6 +872,17 @@ mod organization {
                 .collect::<Vec<_>>(),
             ["ou-ab12-11111111", "r-ab12"]
         );
+        let marked = |id: &str| {
+            tree.account(&AccountId::parse(id).unwrap())
+                .unwrap()
+                .unassignable
+                .clone()
+        };
+        assert!(
+            marked("444455556666").is_some_and(|r| r.contains("management account")),
+            "a delegated administrator cannot grant there"
+        );
+        assert_eq!(marked("111122223333"), None);
         org.tree().await.unwrap();
         assert_eq!(
             roots.num_calls(),

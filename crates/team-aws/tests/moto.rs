@@ -258,12 +258,21 @@ async fn the_organization_tree_covers_nested_ous() {
             .collect::<Vec<_>>(),
         [prod, workloads, root.clone()]
     );
-    // The management account sits in the root.
+    // The management account sits in the root, listed but marked: TEAM, a delegated
+    // administrator, cannot grant there.
+    let under_root = tree.accounts_under(&OuId::parse(root.as_str()).unwrap());
+    assert_eq!(under_root.len(), 2);
+    let marked: Vec<&str> = under_root
+        .iter()
+        .filter(|a| a.unassignable.is_some())
+        .map(|a| a.id.as_str())
+        .collect();
     assert_eq!(
-        tree.accounts_under(&OuId::parse(root.as_str()).unwrap())
-            .len(),
-        2
+        marked.len(),
+        1,
+        "exactly the management account: {marked:?}"
     );
+    assert_ne!(marked[0], account.as_str());
 }
 
 #[tokio::test]

@@ -19,6 +19,11 @@ pub struct Account {
     pub name: String,
     /// The OU (or root) directly above it.
     pub parent_id: OuId,
+    /// Why TEAM can never grant access to this account, when it cannot (the organization's
+    /// management account seen from a delegated administrator, for one). Such an account
+    /// is listed but never eligible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unassignable: Option<String>,
 }
 
 /// An organizational unit, or the root (which has no parent).
@@ -213,6 +218,7 @@ mod tests {
             id: AccountId::parse(id).unwrap(),
             name: format!("acct-{id}"),
             parent_id: OuId::parse(parent).unwrap(),
+            unassignable: None,
         }
     }
 

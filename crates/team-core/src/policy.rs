@@ -240,7 +240,22 @@ impl EligibilityPolicyInput {
             &self.accounts,
             &self.ous,
             &self.permission_sets,
-        )
+        )?;
+        // An OU may hold such an account (the management account sits in the root); it
+        // is skipped there. Naming one directly can only be a mistake.
+        if let Some((account, reason)) = self.accounts.iter().find_map(|id| {
+            let account = tree.account(id)?;
+            Some((account, account.unassignable.as_deref()?))
+        }) {
+            return Err(TeamError::validation(
+                "accounts",
+                format!(
+                    "TEAM cannot grant access to account {} ({}): {reason}",
+                    account.id, account.name
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -409,8 +424,12 @@ pub fn evaluate_eligibility(
             .ous
             .iter()
             .flat_map(|ou| tree.accounts_under(ou))
+            .filter(|a| a.unassignable.is_none())
             .map(|a| &a.id);
-        let direct = spec.accounts.iter().filter(|a| tree.account(a).is_some());
+        let direct = spec
+            .accounts
+            .iter()
+            .filter(|a| tree.account(a).is_some_and(|a| a.unassignable.is_none()));
         let accounts: BTreeSet<&AccountId> = direct.chain(from_ous).collect();
         for account in accounts {
             let per_account = grants.entry(account).or_default();
@@ -530,6 +549,7 @@ mod tests {
             id: AccountId::parse(id).unwrap(),
             name: format!("n{id}"),
             parent_id: OuId::parse(p).unwrap(),
+            unassignable: None,
         };
         OrgTree::new(
             vec![
@@ -605,6 +625,77 @@ mod tests {
             e.accounts
                 .iter()
                 .all(|a| a.permission_sets[0].approval_required)
+        );
+    }
+
+    /// [`tree`] with 222222222222 marked as an account TEAM cannot grant.
+    fn tree_with_unassignable() -> OrgTree {
+        let mut accounts: Vec<Account> = tree().accounts().cloned().collect();
+        for account in &mut accounts {
+            if account.id.as_str() == "222222222222" {
+                account.unassignable = Some("the organization's management account".into());
+            }
+        }
+        let ous: Vec<OrgUnit> = tree().ous().cloned().collect();
+        OrgTree::new(accounts, ous).unwrap()
+    }
+
+    #[test]
+    fn an_unassignable_account_is_never_eligible_even_under_a_covering_ou() {
+        let alice = UserId::parse("alice").unwrap();
+        let policies = vec![
+            elig(
+                Principal::User(alice.clone()),
+                &["ou-prod-aaaaaaaa"],
+                &[],
+                60,
+                true,
+            ),
+            elig(
+                Principal::User(alice.clone()),
+                &[],
+                &["222222222222"],
+                60,
+                true,
+            ),
+        ];
+        let e = evaluate_eligibility(
+            &tree_with_unassignable(),
+            &catalogue(),
+            &policies,
+            &principals_of(&alice, &[]),
+            &Settings::default(),
+        );
+        let ids: Vec<&str> = e.accounts.iter().map(|a| a.account_id.as_str()).collect();
+        assert_eq!(ids, ["111111111111"]);
+    }
+
+    #[test]
+    fn an_eligibility_policy_naming_an_unassignable_account_is_refused_with_the_reason() {
+        let alice = UserId::parse("alice").unwrap();
+        let direct = elig(
+            Principal::User(alice.clone()),
+            &[],
+            &["222222222222"],
+            60,
+            true,
+        );
+        let err = direct
+            .spec
+            .validate(&tree_with_unassignable(), &catalogue())
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("222222222222") && text.contains("management account"),
+            "{text}"
+        );
+        // The OU holding it stays a valid scope.
+        let by_ou = elig(Principal::User(alice), &["ou-prod-aaaaaaaa"], &[], 60, true);
+        assert!(
+            by_ou
+                .spec
+                .validate(&tree_with_unassignable(), &catalogue())
+                .is_ok()
         );
     }
 

@@ -359,6 +359,18 @@ impl Team {
             ));
         }
 
+        // Said before eligibility, which never lists such an account, so the requester
+        // learns why rather than only that they are not eligible.
+        let tree = self.ports.organization.tree().await?;
+        if let Some(reason) = tree
+            .account(&account_id)
+            .and_then(|a| a.unassignable.as_deref())
+        {
+            return Err(TeamError::validation(
+                "accountId",
+                format!("TEAM cannot grant access to account {account_id}: {reason}"),
+            ));
+        }
         let eligibility = self.eligibility_of(&ctx).await?;
         let account_name = eligibility
             .accounts

@@ -20,6 +20,8 @@ use time::macros::datetime;
 
 const PS: &str = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-aaaaaaaaaaaaaaaa";
 const ACCOUNT: &str = "123456789012";
+/// An account TEAM cannot grant (as the management account is to a delegated admin).
+const MANAGEMENT: &str = "999999999999";
 
 struct Fakes {
     assignments: Mutex<BTreeSet<Assignment>>,
@@ -114,11 +116,20 @@ impl Organization for Org {
     async fn tree(&self) -> TeamResult<Arc<OrgTree>> {
         let root = OuId::parse("r-root").unwrap();
         Ok(Arc::new(OrgTree::new(
-            vec![Account {
-                id: AccountId::parse(ACCOUNT).unwrap(),
-                name: "prod".into(),
-                parent_id: root.clone(),
-            }],
+            vec![
+                Account {
+                    id: AccountId::parse(ACCOUNT).unwrap(),
+                    name: "prod".into(),
+                    parent_id: root.clone(),
+                    unassignable: None,
+                },
+                Account {
+                    id: AccountId::parse(MANAGEMENT).unwrap(),
+                    name: "management".into(),
+                    parent_id: root.clone(),
+                    unassignable: Some("the organization's management account".into()),
+                },
+            ],
             vec![OrgUnit {
                 id: root,
                 name: "Root".into(),
@@ -178,7 +189,7 @@ async fn setup() -> (Team, Arc<Fakes>) {
     });
     let policies = Arc::new(MemoryPolicyStore::default());
     let policy: team_core::policy::EligibilityPolicy = serde_json::from_value(json!({
-        "id": "e1", "name": "dev", "principal": {"type": "group", "id": "g-dev"}, "accounts": [ACCOUNT],
+        "id": "e1", "name": "dev", "principal": {"type": "group", "id": "g-dev"}, "accounts": [ACCOUNT, MANAGEMENT],
         "permissionSets": [PS], "maxDurationMinutes": 120, "approvalRequired": false,
         "updatedAt": "2026-01-01T00:00:00Z"
     }))
@@ -352,4 +363,41 @@ async fn early_end_starts_the_revoke_workflow() {
         started.contains(&(WorkflowKind::Revoke, format!("revoke-{id}"))),
         "{started:?}"
     );
+}
+
+#[tokio::test]
+async fn a_request_for_an_account_team_cannot_grant_is_refused_with_the_reason() {
+    // GIVEN a policy that (written before the account became unassignable) names it
+    let (team, fakes) = setup().await;
+    // WHEN alice asks for it
+    let err = team
+        .submit(
+            &as_alice(),
+            NewRequest {
+                account_id: MANAGEMENT.into(),
+                permission_set_arn: PS.into(),
+                start_time: None,
+                duration_minutes: 60,
+                justification: "why".into(),
+                ticket_no: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    // THEN she learns why, and nothing was stored or started
+    match &err {
+        TeamError::Validation { field, message } => {
+            assert_eq!(field, "accountId");
+            assert!(message.contains("management account"), "{message}");
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    assert!(fakes.started.lock().unwrap().is_empty());
+    let eligible = team.eligibility(&as_alice()).await.unwrap();
+    let ids: Vec<&str> = eligible
+        .accounts
+        .iter()
+        .map(|a| a.account_id.as_str())
+        .collect();
+    assert_eq!(ids, [ACCOUNT], "only the account TEAM can grant is listed");
 }

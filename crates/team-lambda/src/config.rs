@@ -4,7 +4,9 @@
 //! field; a missing or malformed variable fails the cold start with an error that
 //! names it, instead of failing the first request that happens to need it.
 
+use team_aws::TeamAccount;
 use team_aws::cloudtrail::EventDataStoreId;
+use team_core::ids::AccountId;
 use thiserror::Error;
 
 /// Table of requests, audit events and assignment leases.
@@ -35,6 +37,10 @@ pub const SLACK_SECRET_ARN: &str = "TEAM_SLACK_SECRET_ARN";
 pub const WEB_URL: &str = "TEAM_WEB_URL";
 /// CloudTrail Lake event data store of session activity (optional).
 pub const EVENT_DATA_STORE: &str = "TEAM_EVENT_DATA_STORE";
+/// The account the stack runs in (the template sets it to `AWS::AccountId`).
+pub const TEAM_ACCOUNT_ID: &str = "TEAM_ACCOUNT_ID";
+/// `true` or `false` (default): whether TEAM may grant access to its own account.
+pub const ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT: &str = "TEAM_ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT";
 /// Identity Center group whose members are TEAM admins (token claims).
 pub const ADMIN_GROUP: &str = "TEAM_ADMIN_GROUP";
 /// Identity Center group whose members are TEAM auditors (token claims).
@@ -143,6 +149,9 @@ pub struct Config {
     pub topic_arn: Arn,
     /// `TEAM_EVENT_DATA_STORE` (id or ARN): without it session activity is empty.
     pub event_data_store: Option<EventDataStoreId>,
+    /// `TEAM_ACCOUNT_ID` and `TEAM_ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT`: the account TEAM
+    /// runs in, which is unassignable unless allowed. Unknown without the id.
+    pub team_account: Option<TeamAccount>,
 }
 
 /// What `team-notify` needs: where links point and how to send.
@@ -188,6 +197,31 @@ impl<E: Env + ?Sized> Reader<'_, E> {
 
     fn required(&self, name: &'static str) -> Result<String, ConfigError> {
         self.optional(name).ok_or(ConfigError::Missing { name })
+    }
+
+    /// `true` or `false`; unset is `false`.
+    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match self.optional(name).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(ConfigError::Invalid {
+                name,
+                reason: "expected true or false".into(),
+            }),
+        }
+    }
+
+    fn team_account(&self) -> Result<Option<TeamAccount>, ConfigError> {
+        let assignable = self.flag(ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT)?;
+        self.optional(TEAM_ACCOUNT_ID)
+            .map(|id| {
+                let id = AccountId::parse(id).map_err(|_| ConfigError::Invalid {
+                    name: TEAM_ACCOUNT_ID,
+                    reason: "expected a 12-digit AWS account id".into(),
+                })?;
+                Ok(TeamAccount { id, assignable })
+            })
+            .transpose()
     }
 
     fn arn(&self, name: &'static str, service: &str) -> Result<Arn, ConfigError> {
@@ -263,6 +297,7 @@ impl Config {
                     })
                 })
                 .transpose()?,
+            team_account: r.team_account()?,
         })
     }
 }
@@ -381,6 +416,39 @@ mod tests {
             read(&vars),
             Err(ConfigError::Invalid {
                 name: TOPIC_ARN,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_team_account_is_unassignable_unless_allowed() {
+        let mut vars = full();
+        assert_eq!(
+            read(&vars).unwrap().team_account,
+            None,
+            "unknown without its id"
+        );
+        vars.insert(TEAM_ACCOUNT_ID, "111122223333");
+        let account = read(&vars).unwrap().team_account.unwrap();
+        assert_eq!(account.id.as_str(), "111122223333");
+        assert!(!account.assignable, "off by default");
+        vars.insert(ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT, "true");
+        assert!(read(&vars).unwrap().team_account.unwrap().assignable);
+        vars.insert(ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT, "yes");
+        assert!(matches!(
+            read(&vars),
+            Err(ConfigError::Invalid {
+                name: ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT,
+                ..
+            })
+        ));
+        vars.insert(ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT, "false");
+        vars.insert(TEAM_ACCOUNT_ID, "1111-2222-3333");
+        assert!(matches!(
+            read(&vars),
+            Err(ConfigError::Invalid {
+                name: TEAM_ACCOUNT_ID,
                 ..
             })
         ));

@@ -67,12 +67,7 @@ pub fn ports(config: &Config, sdk: &SdkConfig) -> Ports {
             config.policies_table.clone(),
         )),
         directory: directory(sdk, &config.identity_store_id),
-        organization: Arc::new(AwsOrganization::new(
-            aws_sdk_organizations::Client::new(sdk),
-            sso_admin.clone(),
-            instance_arn,
-            DEFAULT_CACHE_TTL,
-        )),
+        organization: Arc::new(organization(config, sdk, sso_admin.clone())),
         provisioner: Arc::new(SsoAdminProvisioner::new(sso_admin, instance_arn)),
         workflow: Arc::new(StepFunctionsWorkflow::new(
             aws_sdk_sfn::Client::new(sdk),
@@ -97,6 +92,25 @@ pub fn ports(config: &Config, sdk: &SdkConfig) -> Ports {
         activity,
         clock: Arc::new(SystemClock),
         ids: Arc::new(UuidIds),
+    }
+}
+
+/// The organization tree and permission sets, with the TEAM account marked as the
+/// configuration says.
+fn organization(
+    config: &Config,
+    sdk: &SdkConfig,
+    sso_admin: aws_sdk_ssoadmin::Client,
+) -> AwsOrganization {
+    let organization = AwsOrganization::new(
+        aws_sdk_organizations::Client::new(sdk),
+        sso_admin,
+        config.identity_center_instance_arn.as_str(),
+        DEFAULT_CACHE_TTL,
+    );
+    match &config.team_account {
+        Some(account) => organization.with_team_account(account.clone()),
+        None => organization,
     }
 }
 

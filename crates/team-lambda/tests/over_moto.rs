@@ -60,6 +60,7 @@ struct World {
     instance_arn: String,
     permission_set_arn: String,
     account_id: String,
+    management_account: String,
     alice: String,
     bob: String,
     carol: String,
@@ -90,10 +91,15 @@ async fn world(moto: &Moto) -> World {
     let permission_set_arn = PERMISSION_SET.to_owned();
 
     let org = aws_sdk_organizations::Client::new(&sdk);
-    org.create_organization()
+    let management_account = org
+        .create_organization()
         .feature_set(aws_sdk_organizations::types::OrganizationFeatureSet::All)
         .send()
         .await
+        .unwrap()
+        .organization
+        .unwrap()
+        .master_account_id
         .unwrap();
     let created = org
         .create_account()
@@ -232,12 +238,16 @@ async fn world(moto: &Moto) -> World {
             "arn:aws:sqs:us-east-1:123456789012:team-scheduler-dlq".to_owned(),
         ),
         ("TEAM_TOPIC_ARN", topic),
+        // The stack runs in a member account (the delegated administrator).
+        ("TEAM_ACCOUNT_ID", "210987654321".to_owned()),
+        ("TEAM_ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT", "false".to_owned()),
     ]);
     World {
         sdk,
         instance_arn,
         permission_set_arn,
         account_id,
+        management_account,
         alice,
         bob,
         carol,
@@ -386,6 +396,25 @@ async fn a_request_goes_from_submission_to_removed_access_through_the_aws_adapte
     )
     .await;
     assert!(status == 200 || status == 201, "{status} {body}");
+
+    // A policy naming the management account is refused with the reason: TEAM, a
+    // delegated administrator, can never grant there (moto's Organizations says which).
+    let (status, body) = call(
+        &api,
+        "POST",
+        "/api/admin/eligibility-policies",
+        &world.carol,
+        Some(json!({
+            "name": "alice on management",
+            "principal": { "type": "user", "id": world.alice },
+            "accounts": [world.management_account],
+            "permissionSets": [world.permission_set_arn],
+            "maxDurationMinutes": 60
+        })),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("management account"), "{body}");
 
     // WHEN alice asks for an hour from now on
     let start = (OffsetDateTime::now_utc() - time::Duration::seconds(5))

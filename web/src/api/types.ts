@@ -143,6 +143,8 @@ export interface Account {
   id: string;
   name: string;
   parentId: string;
+  /** Why TEAM can never grant access here (e.g. the management account); absent when it can. */
+  unassignable?: string;
 }
 
 /** `team_core::org::OrgUnit` (the root has no parent). */

@@ -63,13 +63,28 @@ export interface Options {
   groups: MultiselectProps.Option[];
 }
 
+/**
+ * One account in a picker: named, with its id and OU; an account TEAM can never grant
+ * (the management account, seen from a delegated administrator) is shown, disabled,
+ * with the reason, so admins see why it cannot be chosen.
+ */
+export function accountOption(a: Account, ouName: Map<string, string>): MultiselectProps.Option & { label: string } {
+  return {
+    value: a.id,
+    label: a.name,
+    description: a.unassignable ? `${a.id} · ${a.unassignable}` : a.id,
+    tags: [ouName.get(a.parentId) ?? a.parentId],
+    disabled: Boolean(a.unassignable),
+  };
+}
+
 /** Picker options, built once per directory load (tens of thousands of accounts stay fast). */
 export function useOptions(dir: Directory | undefined): Options {
   return useMemo(() => {
     const ouName = new Map((dir?.ous ?? []).map((o) => [o.id, o.name]));
     return {
       accounts: (dir?.accounts ?? [])
-        .map((a) => ({ value: a.id, label: a.name, description: a.id, tags: [ouName.get(a.parentId) ?? a.parentId] }))
+        .map((a) => accountOption(a, ouName))
         .sort((x, y) => x.label.localeCompare(y.label)),
       ous: (dir?.ous ?? [])
         .map((o) => ({ value: o.id, label: o.name, description: o.id }))
