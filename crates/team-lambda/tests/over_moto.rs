@@ -355,6 +355,25 @@ async fn schedules(world: &World) -> Vec<String> {
         .collect()
 }
 
+/// Carol (an admin) makes alice eligible for the permission set on `account`.
+async fn alice_eligible_on(api: &axum::Router, world: &World, account: &str) -> (i64, Value) {
+    let policy = json!({
+        "name": format!("alice on {account}"),
+        "principal": { "type": "user", "id": world.alice },
+        "accounts": [account],
+        "permissionSets": [world.permission_set_arn],
+        "maxDurationMinutes": 480
+    });
+    call(
+        api,
+        "POST",
+        "/api/admin/eligibility-policies",
+        &world.carol,
+        Some(policy),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_request_goes_from_submission_to_removed_access_through_the_aws_adapters() {
     let moto = Moto::start();
@@ -368,20 +387,7 @@ async fn a_request_goes_from_submission_to_removed_access_through_the_aws_adapte
     let api = team_lambda::http::api_router(team.clone());
 
     // GIVEN carol, a TEAM admin by her Identity Center group, sets up the policies.
-    let (status, body) = call(
-        &api,
-        "POST",
-        "/api/admin/eligibility-policies",
-        &world.carol,
-        Some(json!({
-            "name": "alice on workload",
-            "principal": { "type": "user", "id": world.alice },
-            "accounts": [world.account_id],
-            "permissionSets": [world.permission_set_arn],
-            "maxDurationMinutes": 480
-        })),
-    )
-    .await;
+    let (status, body) = alice_eligible_on(&api, &world, &world.account_id).await;
     assert!(status == 200 || status == 201, "{status} {body}");
     let (status, body) = call(
         &api,
@@ -399,20 +405,7 @@ async fn a_request_goes_from_submission_to_removed_access_through_the_aws_adapte
 
     // A policy naming the management account is refused with the reason: TEAM, a
     // delegated administrator, can never grant there (moto's Organizations says which).
-    let (status, body) = call(
-        &api,
-        "POST",
-        "/api/admin/eligibility-policies",
-        &world.carol,
-        Some(json!({
-            "name": "alice on management",
-            "principal": { "type": "user", "id": world.alice },
-            "accounts": [world.management_account],
-            "permissionSets": [world.permission_set_arn],
-            "maxDurationMinutes": 60
-        })),
-    )
-    .await;
+    let (status, body) = alice_eligible_on(&api, &world, &world.management_account).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.to_string().contains("management account"), "{body}");
 
