@@ -2,7 +2,7 @@
 //! permission set catalogue, plus the settings and policies a fresh twin starts with.
 //!
 //! ```json
-//! {"ous": [{"id", "name", "parentId"?}], "accounts": [{"id", "name", "parentId"}],
+//! {"ous": [{"id", "name", "parentId"?}], "accounts": [{"id", "name", "parentId", "unassignable"?}],
 //!  "permissionSets": [{"arn", "name", "description"?}],
 //!  "users": [{"id", "username", "displayName", "email"?}],
 //!  "groups": [{"id", "name", "members": ["<username>", …]}],

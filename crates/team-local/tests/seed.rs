@@ -24,6 +24,54 @@ fn account_named(seed: &Seed, name: &str) -> AccountId {
 }
 
 #[test]
+fn the_demo_management_account_is_listed_but_never_eligible_like_in_aws() {
+    let seed = Seed::demo().unwrap();
+    let tree = seed.tree().unwrap();
+    let management = tree.account(&account_named(&seed, "management")).unwrap();
+    assert!(
+        management
+            .unassignable
+            .as_deref()
+            .is_some_and(|r| r.contains("management account"))
+    );
+    // An admin covering the whole organization still does not make it requestable.
+    let root = tree
+        .ous()
+        .find(|o| o.parent_id.is_none())
+        .unwrap()
+        .id
+        .clone();
+    let alice = UserId::parse("u-alice").unwrap();
+    let mut spec = seed.eligibility_policies[0].spec.clone();
+    spec.ous = vec![root];
+    spec.accounts = Vec::new();
+    spec.principal = team_core::policy::Principal::User(alice.clone());
+    let everything = team_core::policy::EligibilityPolicy {
+        id: seed.eligibility_policies[0].id.clone(),
+        spec,
+        updated_at: datetime!(2026-01-01 0:00 UTC),
+    };
+    let eligible = evaluate_eligibility(
+        &tree,
+        &seed.permission_sets,
+        &[everything],
+        &principals_of(&alice, &[]),
+        &Settings::default(),
+    );
+    assert_eq!(
+        eligible.accounts.len(),
+        9,
+        "every account but the management account"
+    );
+    assert!(
+        eligible
+            .accounts
+            .iter()
+            .all(|a| a.account_id != management.id)
+    );
+}
+
+#[test]
 fn the_demo_seed_parses_builds_its_tree_and_every_policy_validates() {
     let seed = Seed::demo().unwrap();
     let tree = seed.tree().unwrap();
