@@ -359,29 +359,15 @@ impl Team {
             ));
         }
 
-        // Said before eligibility, which never lists such an account, so the requester
-        // learns why rather than only that they are not eligible.
-        let tree = self.ports.organization.tree().await?;
-        if let Some(reason) = tree
-            .account(&account_id)
-            .and_then(|a| a.unassignable.as_deref())
-        {
-            return Err(TeamError::validation(
-                "accountId",
-                format!("TEAM cannot grant access to account {account_id}: {reason}"),
-            ));
-        }
         let eligibility = self.eligibility_of(&ctx).await?;
         let account_name = eligibility
             .accounts
             .iter()
             .find(|a| a.account_id == account_id)
             .map(|a| a.account_name.clone());
-        let entitlement = eligibility.find(&account_id, &ps_arn).ok_or_else(|| {
-            TeamError::Forbidden(format!(
-                "you are not eligible for permission set {ps_arn} on account {account_id}; see GET /api/eligibility"
-            ))
-        })?;
+        let Some(entitlement) = eligibility.find(&account_id, &ps_arn) else {
+            return Err(self.not_eligible(&account_id, &ps_arn).await);
+        };
         let max = i64::from(entitlement.max_duration_minutes);
         if input.duration_minutes < 1 || input.duration_minutes > max {
             return Err(TeamError::validation(
@@ -1068,6 +1054,29 @@ impl Team {
         };
         if let Err(err) = self.ports.requests.append_event(&event).await {
             tracing::error!(request_id = %request.id, error = %err, "audit event not recorded");
+        }
+    }
+
+    /// Why a request for `ps` on `account` is refused when eligibility does not list it:
+    /// an account TEAM can never grant (which eligibility never lists) is named with its
+    /// reason, so the requester learns why rather than only that they are not eligible.
+    /// Only this refusal path reads the tree again.
+    async fn not_eligible(&self, account: &AccountId, ps: &PermissionSetArn) -> TeamError {
+        let tree = match self.ports.organization.tree().await {
+            Ok(tree) => tree,
+            Err(err) => return err,
+        };
+        match tree
+            .account(account)
+            .and_then(|a| a.unassignable.as_deref())
+        {
+            Some(reason) => TeamError::validation(
+                "accountId",
+                format!("TEAM cannot grant access to account {account}: {reason}"),
+            ),
+            None => TeamError::Forbidden(format!(
+                "you are not eligible for permission set {ps} on account {account}; see GET /api/eligibility"
+            )),
         }
     }
 
