@@ -542,12 +542,12 @@ impl RequestStore for DynamoRequestStore {
             .map(|r| (approver_keys(r), decider_keys(r)))
             .unwrap_or_default();
         let approvers = approver_keys(request);
-        let new_keys = decider_keys(request);
-        let stale: Vec<String> = old_deciders.difference(&new_keys).cloned().collect();
-        if 1 + new_keys.len() + stale.len() > MAX_TRANSACTION_ACTIONS {
+        let deciders = decider_keys(request);
+        let stale_deciders: Vec<String> = old_deciders.difference(&deciders).cloned().collect();
+        if 1 + deciders.len() + stale_deciders.len() > MAX_TRANSACTION_ACTIONS {
             return Err(TeamError::Internal(format!(
                 "{subject} has decisions of {} users; one DynamoDB transaction holds {} decider copies at most",
-                new_keys.len(),
+                deciders.len(),
                 MAX_TRANSACTION_ACTIONS - 1
             )));
         }
@@ -595,7 +595,7 @@ impl RequestStore for DynamoRequestStore {
                 TeamError::Internal(format!("cannot build the write of {subject}: {e}"))
             })?;
         let mut actions = vec![TransactWriteItem::builder().put(put_main).build()];
-        for key in &new_keys {
+        for key in &deciders {
             let mut copy = body.clone();
             copy.insert(SK.into(), s(key));
             copy.insert(INDEX_USER.into(), s(key));
@@ -609,7 +609,7 @@ impl RequestStore for DynamoRequestStore {
                 })?;
             actions.push(TransactWriteItem::builder().put(put).build());
         }
-        for key in stale {
+        for key in stale_deciders {
             let delete = Delete::builder()
                 .table_name(&self.table)
                 .key(PK, s(&pk))
