@@ -16,7 +16,7 @@ use team_core::policy::{
 };
 use team_core::ports::ActivityEvent;
 use team_core::request::{AccessRequest, Outcome, RequestEvent, Status};
-use team_core::service::{AuditFilter, ListScope, Me, NewRequest};
+use team_core::service::{AuditFilter, ListScope, Me, NewRequest, RevokeAll};
 use team_core::{TeamError, TeamResult};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/requests/{id}/revoke", post(revoke))
         .route("/api/requests/{id}/events", get(events))
         .route("/api/admin/settings", get(get_settings).put(put_settings))
+        .route("/api/admin/users/{id}/revoke-all", post(revoke_all))
         .route(
             "/api/admin/eligibility-policies",
             get(list_eligibility_policies).post(create_eligibility_policy),
@@ -227,14 +228,34 @@ async fn reject(
     ))
 }
 
+/// Cancels a request before access starts: its requester, or a TEAM admin (whose
+/// comment is required).
 #[utoipa::path(post, path = "/api/requests/{id}/cancel", tag = "requester", params(("id" = String, Path)),
+    request_body = CommentBody,
     responses((status = 200, body = AccessRequest), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn cancel(
     State(s): State<AppState>,
     Authed(caller): Authed,
     Path(id): Path<String>,
+    payload: Result<Json<CommentBody>, JsonRejection>,
 ) -> ApiResult<Json<AccessRequest>> {
-    Ok(Json(s.team.cancel(&caller, &id).await?))
+    let b = optional_body(payload)?;
+    Ok(Json(s.team.cancel(&caller, &id, b.comment).await?))
+}
+
+/// The incident kill switch (admins): ends every session of one user and cancels
+/// every request of theirs that has not started. The comment is required.
+#[utoipa::path(post, path = "/api/admin/users/{id}/revoke-all", tag = "admin", params(("id" = String, Path, description = "Identity Center user id")),
+    request_body = CommentBody,
+    responses((status = 200, body = RevokeAll), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn revoke_all(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    Path(id): Path<String>,
+    payload: Result<Json<CommentBody>, JsonRejection>,
+) -> ApiResult<Json<RevokeAll>> {
+    let b = optional_body(payload)?;
+    Ok(Json(s.team.revoke_all(&caller, &id, b.comment).await?))
 }
 
 #[utoipa::path(post, path = "/api/requests/{id}/revoke", tag = "approver", params(("id" = String, Path)),
@@ -565,7 +586,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     info(title = "TEAM-rs API", description = "Temporary elevated access management for AWS IAM Identity Center."),
     paths(
         me, eligibility, submit, list, get_request, approve, reject, cancel, revoke, events,
-        get_settings, put_settings,
+        get_settings, put_settings, revoke_all,
         list_eligibility_policies, create_eligibility_policy, get_eligibility_policy,
         update_eligibility_policy, delete_eligibility_policy,
         list_approver_policies, create_approver_policy, get_approver_policy,

@@ -472,6 +472,11 @@ fn headline(notification: &Notification) -> String {
             who(&r.requester),
             r.error_reason.as_deref().unwrap_or("no reason recorded")
         ),
+        EventKind::RemovalFailed => format!(
+            "ACTION NEEDED: {}'s access to {access} could not be removed and still exists. TEAM-rs keeps retrying; check the account assignment in IAM Identity Center. Reason: {}",
+            who(&r.requester),
+            r.error_reason.as_deref().unwrap_or("no reason recorded")
+        ),
         EventKind::AccessRemoved | EventKind::AccessKept | EventKind::Notified => format!(
             "{}'s request for {access} is now {}.",
             who(&r.requester),

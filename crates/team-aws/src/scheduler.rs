@@ -7,6 +7,7 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode,
     RetryPolicy, Target,
 };
+use team_core::executions::RevokeInput;
 use team_core::ids::RequestId;
 use team_core::ports::Scheduler;
 use team_core::{TeamError, TeamResult};
@@ -81,7 +82,7 @@ impl EventBridgeScheduler {
     }
 
     fn target(&self, request: &RequestId) -> TeamResult<Target> {
-        let input = serde_json::json!({ "requestId": request.as_str() }).to_string();
+        let input = RevokeInput::new(request).to_value().to_string();
         Target::builder()
             .arn(&self.config.revoke_state_machine_arn)
             .role_arn(&self.config.role_arn)

@@ -3,13 +3,15 @@
 use async_trait::async_trait;
 use aws_sdk_ssoadmin::Client;
 use aws_sdk_ssoadmin::types::{
-    AccountAssignmentOperationStatus, PrincipalType, StatusValues, TargetType,
+    AccountAssignment, AccountAssignmentOperationStatus, PrincipalType, StatusValues, TargetType,
 };
+use team_core::ids::{AccountId, GroupId, PermissionSetArn, UserId};
+use team_core::policy::Principal;
 use team_core::ports::{AccessProvisioner, Operation, OperationStatus};
 use team_core::request::Assignment;
 use team_core::{TeamError, TeamResult};
 
-use crate::retry::{Backoff, Failure, retry, unless_not_found};
+use crate::retry::{Backoff, Failure, collect_pages, retry, unless_not_found};
 
 /// Operation ids with this prefix stand for operations that never had to run:
 /// the assignment already existed, or was already gone. Identity Center's own
@@ -152,6 +154,16 @@ fn settled(assignment: &Assignment, deletion: bool) -> Operation {
     }
 }
 
+/// The domain's principal for a listed assignment; `None` for an unknown type or id shape.
+fn principal(assignment: &AccountAssignment) -> Option<Principal> {
+    let id = assignment.principal_id()?;
+    match assignment.principal_type()? {
+        PrincipalType::User => UserId::parse(id).ok().map(Principal::User),
+        PrincipalType::Group => GroupId::parse(id).ok().map(Principal::Group),
+        _ => None,
+    }
+}
+
 /// Identity Center's status in the domain's terms. A creation that failed because
 /// the assignment already exists is a success: the caller wanted it to exist.
 fn operation_status(status: &AccountAssignmentOperationStatus, deletion: bool) -> OperationStatus {
@@ -205,5 +217,46 @@ impl AccessProvisioner for SsoAdminProvisioner {
             self.status_once(operation)
         })
         .await
+    }
+
+    /// `ListAccountAssignments`, every page; principals of a type this version of
+    /// TEAM-rs does not know are skipped with a warning rather than failing the sweep.
+    async fn assigned_principals(
+        &self,
+        account: &AccountId,
+        permission_set: &PermissionSetArn,
+    ) -> TeamResult<Vec<Principal>> {
+        let listed = collect_pages(
+            &self.backoff,
+            "ListAccountAssignments",
+            |next| {
+                self.client
+                    .list_account_assignments()
+                    .instance_arn(&self.instance_arn)
+                    .account_id(account.as_str())
+                    .permission_set_arn(permission_set.as_str())
+                    .set_next_token(next)
+                    .send()
+            },
+            |page| {
+                (
+                    page.account_assignments.unwrap_or_default(),
+                    page.next_token,
+                )
+            },
+        )
+        .await?;
+        let mut principals = Vec::with_capacity(listed.len());
+        for assignment in listed {
+            match principal(&assignment) {
+                Some(p) => principals.push(p),
+                None => tracing::warn!(
+                    account_id = %account,
+                    principal_type = ?assignment.principal_type(),
+                    "skipping an account assignment whose principal TEAM-rs cannot read"
+                ),
+            }
+        }
+        Ok(principals)
     }
 }

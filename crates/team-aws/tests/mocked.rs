@@ -297,6 +297,171 @@ mod sso_admin {
     }
 }
 
+mod assigned_principals {
+    use super::*;
+    use aws_sdk_ssoadmin::Client;
+    use aws_sdk_ssoadmin::operation::list_account_assignments::{
+        ListAccountAssignmentsError, ListAccountAssignmentsInput, ListAccountAssignmentsOutput,
+    };
+    use aws_sdk_ssoadmin::types::{AccountAssignment, PrincipalType};
+    use team_core::ids::GroupId;
+    use team_core::policy::Principal;
+
+    const ACCOUNT: &str = "111122223333";
+
+    /// The provisioner over SSO Admin answering from `rules`, four attempts per call.
+    fn provisioner(rules: &[&Rule]) -> SsoAdminProvisioner {
+        SsoAdminProvisioner::new(mocked!(aws_sdk_ssoadmin, rules), INSTANCE)
+            .with_backoff(Backoff::immediate(4))
+    }
+
+    /// [`PS`] on [`ACCOUNT`] held by the principal `id` of type `kind`.
+    fn held_by(kind: PrincipalType, id: &str) -> AccountAssignment {
+        AccountAssignment::builder()
+            .account_id(ACCOUNT)
+            .permission_set_arn(PS)
+            .principal_type(kind)
+            .principal_id(id)
+            .build()
+    }
+
+    /// A page of `ListAccountAssignments` with `items`, and `next` if more follow.
+    fn page(items: Vec<AccountAssignment>, next: Option<&str>) -> ListAccountAssignmentsOutput {
+        ListAccountAssignmentsOutput::builder()
+            .set_account_assignments(Some(items))
+            .set_next_token(next.map(str::to_string))
+            .build()
+    }
+
+    fn user(id: &str) -> Principal {
+        Principal::User(UserId::parse(id).unwrap())
+    }
+
+    /// Who holds [`PS`] on [`ACCOUNT`], as the adapter lists it.
+    async fn listed(provisioner: &SsoAdminProvisioner) -> team_core::TeamResult<Vec<Principal>> {
+        provisioner
+            .assigned_principals(
+                &AccountId::parse(ACCOUNT).unwrap(),
+                &PermissionSetArn::parse(PS).unwrap(),
+            )
+            .await
+    }
+
+    #[tokio::test]
+    async fn every_page_of_assignments_is_read() {
+        // GIVEN Identity Center answers in two pages, one user on each; each page
+        // answers only a request naming the instance, the account, the permission
+        // set and that page's token
+        let asks_for = |token: Option<&'static str>| {
+            move |input: &ListAccountAssignmentsInput| {
+                input.instance_arn() == Some(INSTANCE)
+                    && input.account_id() == Some(ACCOUNT)
+                    && input.permission_set_arn() == Some(PS)
+                    && input.next_token() == token
+            }
+        };
+        let first = mock!(Client::list_account_assignments)
+            .match_requests(asks_for(None))
+            .then_output(|| {
+                page(
+                    vec![held_by(PrincipalType::User, "9067-alice")],
+                    Some("t-1"),
+                )
+            });
+        let second = mock!(Client::list_account_assignments)
+            .match_requests(asks_for(Some("t-1")))
+            .then_output(|| page(vec![held_by(PrincipalType::User, "9067-bob")], None));
+        let provisioner = SsoAdminProvisioner::new(
+            mocked!(aws_sdk_ssoadmin, RuleMode::MatchAny, [&first, &second]),
+            INSTANCE,
+        )
+        .with_backoff(Backoff::immediate(4));
+
+        // WHEN the principals are listed
+        let principals = listed(&provisioner).await.unwrap();
+
+        // THEN both pages were read, once each, and every principal is there
+        assert_eq!(principals, [user("9067-alice"), user("9067-bob")]);
+        assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_throttled_page_is_retried_then_read() {
+        // GIVEN the second page is throttled twice before Identity Center answers it
+        let rule = mock!(Client::list_account_assignments)
+            .sequence()
+            .output(|| {
+                page(
+                    vec![held_by(PrincipalType::User, "9067-alice")],
+                    Some("t-1"),
+                )
+            })
+            .error(|| {
+                ListAccountAssignmentsError::generic(meta("ThrottlingException", "Rate exceeded"))
+            })
+            .times(2)
+            .output(|| page(vec![held_by(PrincipalType::User, "9067-bob")], None))
+            .build();
+
+        // WHEN the principals are listed
+        let principals = listed(&provisioner(&[&rule])).await.unwrap();
+
+        // THEN the throttled page was asked for again and nothing is missing
+        assert_eq!(principals, [user("9067-alice"), user("9067-bob")]);
+        assert_eq!(rule.num_calls(), 4);
+    }
+
+    #[tokio::test]
+    async fn users_and_groups_become_their_principals_and_unknown_types_are_skipped() {
+        // GIVEN a user, a group and a principal type this version does not know
+        let rule = mock!(Client::list_account_assignments).then_output(|| {
+            page(
+                vec![
+                    held_by(PrincipalType::User, "9067-alice"),
+                    held_by(PrincipalType::Group, "9067-admins"),
+                    held_by(PrincipalType::from("ROBOT"), "9067-robot"),
+                ],
+                None,
+            )
+        });
+
+        // WHEN the principals are listed
+        let principals = listed(&provisioner(&[&rule])).await.unwrap();
+
+        // THEN the user and the group are there, in their own kinds, and the rest is not
+        assert_eq!(
+            principals,
+            [
+                user("9067-alice"),
+                Principal::Group(GroupId::parse("9067-admins").unwrap()),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn access_denied_on_listing_is_a_permanent_error_and_not_retried() {
+        // GIVEN TEAM-rs's role may not list assignments
+        let rule = mock!(Client::list_account_assignments)
+            .sequence()
+            .error(|| {
+                ListAccountAssignmentsError::generic(meta("AccessDeniedException", "not allowed"))
+            })
+            .repeatedly()
+            .build();
+
+        // WHEN the principals are listed
+        let err = listed(&provisioner(&[&rule])).await.unwrap_err();
+
+        // THEN the error is not transient, names the call, and came from one attempt
+        assert!(
+            matches!(&err, TeamError::Internal(m) if m.contains("ListAccountAssignments") && m.contains("AccessDeniedException")),
+            "{err:?}"
+        );
+        assert_ne!(err.code(), "TeamTransientError");
+        assert_eq!(rule.num_calls(), 1);
+    }
+}
+
 mod scheduler {
     use super::*;
     use aws_sdk_scheduler::Client;
@@ -1095,19 +1260,26 @@ mod grant_step {
     use aws_sdk_ssoadmin::types::StatusValues;
     use team_core::memory::{MemoryPolicyStore, MemoryRequestStore};
     use team_core::org::{Group, OrgTree, PermissionSet, User};
-    use team_core::ports::{ActivityEvent, Clock, IdGenerator, RequestStore};
+    use team_core::ports::{ActivityEvent, Clock, IdGenerator, PolicyStore, RequestStore};
     use team_core::service::PollPolicy;
     use team_core::steps::StepInput;
     use team_core::{Ports, Team, TeamResult};
     use time::OffsetDateTime;
 
-    /// Everything the grant step does not use.
+    /// Everything the grant step does not use; the directory knows every user (the
+    /// grant step checks the requester is still there) and the organization has the one
+    /// account and permission set of the fixture request.
     struct Idle;
 
     #[async_trait]
     impl Directory for Idle {
-        async fn user(&self, _: &UserId) -> TeamResult<Option<User>> {
-            Ok(None)
+        async fn user(&self, id: &UserId) -> TeamResult<Option<User>> {
+            Ok(Some(User {
+                id: id.clone(),
+                username: id.to_string(),
+                display_name: id.to_string(),
+                email: None,
+            }))
         }
         async fn user_by_username(&self, _: &str) -> TeamResult<Option<User>> {
             Ok(None)
@@ -1129,11 +1301,41 @@ mod grant_step {
     #[async_trait]
     impl Organization for Idle {
         async fn tree(&self) -> TeamResult<Arc<OrgTree>> {
-            Ok(Arc::new(OrgTree::default()))
+            let root = team_core::ids::OuId::parse("r-root")?;
+            Ok(Arc::new(OrgTree::new(
+                vec![team_core::org::Account {
+                    id: request().account.id,
+                    name: "prod".into(),
+                    parent_id: root.clone(),
+                    unassignable: None,
+                }],
+                vec![team_core::org::OrgUnit {
+                    id: root,
+                    name: "Root".into(),
+                    parent_id: None,
+                }],
+            )?))
         }
         async fn permission_sets(&self) -> TeamResult<Vec<PermissionSet>> {
-            Ok(vec![])
+            Ok(vec![PermissionSet {
+                arn: PermissionSetArn::parse(PS)?,
+                name: "Admin".into(),
+                description: None,
+            }])
         }
+    }
+
+    /// alice is eligible for the fixture request's account and permission set.
+    async fn alice_eligible() -> Arc<MemoryPolicyStore> {
+        let policies = Arc::new(MemoryPolicyStore::default());
+        let policy: team_core::policy::EligibilityPolicy = serde_json::from_value(json!({
+            "id": "e1", "name": "alice", "principal": {"type": "user", "id": request().requester.user_id},
+            "accounts": [request().account.id], "permissionSets": [PS], "maxDurationMinutes": 120,
+            "approvalRequired": true, "updatedAt": "2024-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        policies.put_eligibility_policy(&policy).await.unwrap();
+        policies
     }
 
     #[async_trait]
@@ -1220,7 +1422,7 @@ mod grant_step {
         let idle = Arc::new(Idle);
         let team = Team::new(Ports {
             requests: requests.clone(),
-            policies: Arc::new(MemoryPolicyStore::default()),
+            policies: alice_eligible().await,
             directory: idle.clone(),
             organization: idle.clone(),
             provisioner: Arc::new(

@@ -79,6 +79,47 @@ async fn assignments_are_created_and_deleted_idempotently_in_identity_center() {
 }
 
 #[tokio::test]
+async fn assigned_principals_lists_the_user_while_the_assignment_exists() {
+    use team_core::policy::Principal;
+    // GIVEN moto's Identity Center with no assignment of PS on the account
+    let moto = Moto::start();
+    let config = moto.sdk_config().await;
+    let client = aws_sdk_ssoadmin::Client::new(&config);
+    let instance = instance_arn(&client).await;
+    let provisioner =
+        SsoAdminProvisioner::new(client, &instance).with_backoff(Backoff::immediate(2));
+    let assignment = Assignment {
+        user_id: UserId::parse("9067-alice").unwrap(),
+        account_id: AccountId::parse("111122223333").unwrap(),
+        permission_set_arn: PermissionSetArn::parse(PS).unwrap(),
+    };
+    let holders =
+        || provisioner.assigned_principals(&assignment.account_id, &assignment.permission_set_arn);
+    assert!(holders().await.unwrap().is_empty());
+
+    // WHEN the adapter creates the assignment and it settles
+    let created = provisioner.create_assignment(&assignment).await.unwrap();
+    assert_eq!(
+        provisioner.operation_status(&created).await.unwrap(),
+        OperationStatus::Succeeded
+    );
+
+    // THEN the user is listed as holding it
+    assert_eq!(
+        holders().await.unwrap(),
+        [Principal::User(assignment.user_id.clone())]
+    );
+
+    // AND once the adapter deleted it and that settled, nobody is
+    let deleted = provisioner.delete_assignment(&assignment).await.unwrap();
+    assert_eq!(
+        provisioner.operation_status(&deleted).await.unwrap(),
+        OperationStatus::Succeeded
+    );
+    assert!(holders().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn the_directory_reads_users_groups_and_memberships() {
     use aws_sdk_identitystore::types::{Email, MemberId, Name};
     let moto = Moto::start();

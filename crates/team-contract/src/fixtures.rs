@@ -136,6 +136,7 @@ pub fn request(
             name: "AdministratorAccess".into(),
         },
         start_time: T0,
+        fixed_window: true,
         duration_minutes: 60,
         end_time: T0 + Duration::hours(1),
         justification: parse(Justification::parse("investigate the incident")),
@@ -199,6 +200,9 @@ pub fn lease(assignment: &Assignment, holders: &[&RequestId], version: u64) -> L
             .map(|h| (*h).clone())
             .collect::<BTreeSet<_>>(),
         removing: false,
+        owed_by: None,
+        removal_started_at: None,
+        removal_error: None,
         version,
     }
 }

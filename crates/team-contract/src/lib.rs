@@ -54,6 +54,7 @@ pub async fn run_request_checks(store: &dyn RequestStore) {
     requests::events_come_back_oldest_first_per_request(store).await;
     requests::lease_writes_are_conditional(store).await;
     requests::lease_round_trips_holders_and_removing(store).await;
+    requests::owed_leases_list_exactly_the_owed_removals(store).await;
 }
 
 /// Runs every [`PolicyStore`] check that tolerates other data in the store.

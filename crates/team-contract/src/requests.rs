@@ -1094,3 +1094,64 @@ pub async fn lease_round_trips_holders_and_removing(store: &dyn RequestStore) {
     assert_eq!(back, Some(removing));
     assert!(back.is_some_and(|l| l.removing && l.holders.is_empty()));
 }
+
+/// A lease whose removal is owed keeps who owes it, since when and why it failed, and
+/// is listed by `owed_leases` until the debt is cleared (and never before it is owed).
+pub async fn owed_leases_list_exactly_the_owed_removals(store: &dyn RequestStore) {
+    let ns = Ns::new("lease-owed");
+    let owed_assignment = assignment(&ns.user_id("alice"), &ns.account_id(1));
+    let held_assignment = assignment(&ns.user_id("bob"), &ns.account_id(2));
+    let (r1, r2) = (ns.request_id("r1"), ns.request_id("r2"));
+    let mine = |leases: Vec<team_core::ports::Lease>| -> Vec<team_core::ports::Lease> {
+        leases
+            .into_iter()
+            .filter(|l| l.assignment == owed_assignment || l.assignment == held_assignment)
+            .collect()
+    };
+    store
+        .put_lease(&lease(&held_assignment, &[&r2], 1), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .put_lease(&lease(&owed_assignment, &[&r1], 1), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let none = mine(store.owed_leases().await.unwrap_or_else(|e| panic!("{e}")));
+    assert!(none.is_empty(), "held leases are not owed: {none:?}");
+
+    let mut owed = lease(&owed_assignment, &[], 2);
+    owed.removing = true;
+    owed.owed_by = Some(r1.clone());
+    owed.removal_started_at = Some(T0);
+    owed.removal_error = Some("ThrottlingException: Rate exceeded".into());
+    store
+        .put_lease(&owed, Some(1))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store
+            .lease(&owed_assignment)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+        Some(owed.clone()),
+        "an owed lease keeps its owner, start and failure"
+    );
+    assert_eq!(
+        mine(store.owed_leases().await.unwrap_or_else(|e| panic!("{e}"))),
+        vec![owed.clone()],
+        "the owed lease is listed, the held one is not"
+    );
+
+    let mut paid = owed.clone();
+    paid.clear_removal();
+    paid.version = 3;
+    store
+        .put_lease(&paid, Some(2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = mine(store.owed_leases().await.unwrap_or_else(|e| panic!("{e}")));
+    assert!(
+        after.is_empty(),
+        "a paid removal is no longer listed: {after:?}"
+    );
+}

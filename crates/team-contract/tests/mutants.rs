@@ -24,11 +24,14 @@ enum Bug {
     EventsNewestFirst,
     LeaseIgnoresVersions,
     LimitIgnored,
+    OwedListNeverCleared,
 }
 
 struct Mutant {
     inner: MemoryRequestStore,
     bug: Bug,
+    /// Every owed lease ever written, as an index that is never updated on clearing would hold them.
+    owed_seen: std::sync::Mutex<std::collections::BTreeMap<Assignment, Lease>>,
 }
 
 #[async_trait]
@@ -90,7 +93,19 @@ impl RequestStore for Mutant {
                 .map(|l| l.version);
             return self.inner.put_lease(lease, stored).await;
         }
+        if lease.removing {
+            self.owed_seen
+                .lock()
+                .unwrap()
+                .insert(lease.assignment.clone(), lease.clone());
+        }
         self.inner.put_lease(lease, expected).await
+    }
+    async fn owed_leases(&self) -> TeamResult<Vec<Lease>> {
+        if self.bug == Bug::OwedListNeverCleared {
+            return Ok(self.owed_seen.lock().unwrap().values().cloned().collect());
+        }
+        self.inner.owed_leases().await
     }
 }
 
@@ -98,6 +113,7 @@ fn mutant(bug: Bug) -> Arc<Mutant> {
     Arc::new(Mutant {
         inner: MemoryRequestStore::default(),
         bug,
+        owed_seen: Default::default(),
     })
 }
 
@@ -167,6 +183,15 @@ async fn a_store_returning_events_newest_first_fails_the_events_check() {
 async fn a_store_ignoring_lease_versions_fails_the_lease_check() {
     let s = mutant(Bug::LeaseIgnoresVersions);
     assert!(panics(async move { requests::lease_writes_are_conditional(&*s).await }).await);
+}
+
+#[tokio::test]
+async fn a_store_whose_owed_list_is_never_cleared_fails_the_owed_lease_check() {
+    let s = mutant(Bug::OwedListNeverCleared);
+    assert!(
+        panics(async move { requests::owed_leases_list_exactly_the_owed_removals(&*s).await })
+            .await
+    );
 }
 
 #[tokio::test]

@@ -8,8 +8,10 @@
 //!
 //! No AWS SDK, no Lambda runtime and no HTTP crates live here.
 
+pub mod access;
 pub mod audit;
 pub mod error;
+pub mod executions;
 pub mod ids;
 pub mod memory;
 pub mod org;

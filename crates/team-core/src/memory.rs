@@ -137,6 +137,17 @@ impl RequestStore for MemoryRequestStore {
         data.leases.insert(lease.assignment.clone(), lease.clone());
         Ok(())
     }
+
+    async fn owed_leases(&self) -> TeamResult<Vec<Lease>> {
+        let mut owed: Vec<Lease> = lock(&self.inner)
+            .leases
+            .values()
+            .filter(|l| l.removing)
+            .cloned()
+            .collect();
+        owed.sort_by(|a, b| a.assignment.cmp(&b.assignment));
+        Ok(owed)
+    }
 }
 
 /// A policy store in memory.

@@ -522,6 +522,13 @@ pub fn approvers_for(
     set
 }
 
+impl ApproverSet {
+    /// Whether a user with these groups is one of the approvers (by name or by group).
+    pub fn includes(&self, user: &UserId, groups: &[GroupId]) -> bool {
+        self.users.contains(user) || groups.iter().any(|g| self.groups.contains(g))
+    }
+}
+
 /// Whether a user (with these groups) is named by any approver policy.
 pub fn is_approver(policies: &[ApproverPolicy], user: &UserId, groups: &[GroupId]) -> bool {
     policies.iter().any(|p| {

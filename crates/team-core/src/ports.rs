@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::{TeamError, TeamResult};
-use crate::ids::{AccountId, GroupId, PolicyId, RequestId, UserId};
+use crate::ids::{AccountId, GroupId, PermissionSetArn, PolicyId, RequestId, UserId};
 use crate::org::{Group, OrgTree, PermissionSet, User};
 use crate::policy::{ApproverPolicy, EligibilityPolicy, Principal, Settings};
 use crate::request::{AccessRequest, Assignment, RequestEvent, Status};
@@ -103,8 +103,10 @@ impl PageCursor {
     }
 }
 
-/// Who holds an account assignment. Fixes TEAM #279: the assignment is removed
-/// only when its last holder lets go.
+/// Who holds an account assignment, and whether its deletion is still owed. Fixes
+/// TEAM #279: the assignment is removed only when its last holder lets go; and a
+/// removal is never forgotten: it stays owed here until Identity Center confirms the
+/// assignment gone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Lease {
@@ -112,10 +114,50 @@ pub struct Lease {
     pub assignment: Assignment,
     /// Granted requests that rely on it.
     pub holders: BTreeSet<RequestId>,
-    /// Set while the assignment is being deleted: a new grant waits for the deletion to finish.
+    /// Set from the moment the last holder lets go until Identity Center confirms the
+    /// deletion: the removal is owed. A new grant waits while a deletion is under way.
     pub removing: bool,
+    /// The request whose release made the removal owed (the one to record it on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owed_by: Option<RequestId>,
+    /// When the current deletion attempt started; an attempt much older than a
+    /// deletion takes was cut short (a crash), and the reconciler takes it up.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub removal_started_at: Option<OffsetDateTime>,
+    /// Why the last deletion attempt failed; `None` while one is under way. Only a
+    /// failed removal (nothing deleting the assignment now) may be taken over by a grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removal_error: Option<String>,
     /// Bumped by every write; writes are conditional on it.
     pub version: u64,
+}
+
+impl Lease {
+    /// A lease nobody holds yet.
+    pub fn new(assignment: Assignment) -> Lease {
+        Lease {
+            assignment,
+            holders: BTreeSet::new(),
+            removing: false,
+            owed_by: None,
+            removal_started_at: None,
+            removal_error: None,
+            version: 0,
+        }
+    }
+
+    /// Forgets the owed removal: Identity Center confirmed it, or a grant took the
+    /// assignment over after the deletion failed.
+    pub fn clear_removal(&mut self) {
+        self.removing = false;
+        self.owed_by = None;
+        self.removal_started_at = None;
+        self.removal_error = None;
+    }
 }
 
 /// Requests, their audit trail and the assignment leases.
@@ -136,6 +178,9 @@ pub trait RequestStore: Send + Sync {
     async fn lease(&self, assignment: &Assignment) -> TeamResult<Option<Lease>>;
     /// Writes a lease, conditional like [`RequestStore::put`].
     async fn put_lease(&self, lease: &Lease, expected_version: Option<u64>) -> TeamResult<()>;
+    /// Every lease whose removal is owed (`removing`), for the reconciler: read from
+    /// an index of owed leases, never by reading every lease.
+    async fn owed_leases(&self) -> TeamResult<Vec<Lease>>;
 }
 
 /// Settings and policies.
@@ -233,6 +278,14 @@ pub trait AccessProvisioner: Send + Sync {
     async fn delete_assignment(&self, assignment: &Assignment) -> TeamResult<Operation>;
     /// Where an operation is.
     async fn operation_status(&self, operation: &Operation) -> TeamResult<OperationStatus>;
+    /// Every principal (user or group) that holds `permission_set` on `account` right
+    /// now, as Identity Center lists it. The reconciler compares this with the leases:
+    /// an assignment held by no live lease is a leak or was made outside TEAM-rs.
+    async fn assigned_principals(
+        &self,
+        account: &AccountId,
+        permission_set: &PermissionSetArn,
+    ) -> TeamResult<Vec<Principal>>;
 }
 
 /// Which state machine.

@@ -112,9 +112,11 @@ impl fmt::Display for Status {
 pub enum Actor {
     /// The user who asked for access.
     Requester,
-    /// One of the request's resolved approvers.
+    /// One of the request's approvers.
     Approver,
-    /// The workflow, the scheduler or a step handler.
+    /// A member of the TEAM admin group: the kill switch for any request.
+    Admin,
+    /// The workflow, the scheduler, a step handler or the reconciler.
     System,
 }
 
@@ -128,7 +130,8 @@ pub enum Action {
     Reject,
     /// The requester withdraws it before access starts.
     Cancel,
-    /// The approval window closes without a decision.
+    /// The approval window closes without a decision, or a fixed access window
+    /// passed before access could start.
     Expire,
     /// The start time lies ahead: wait for it.
     Schedule,
@@ -136,7 +139,7 @@ pub enum Action {
     Grant,
     /// The session ends: at its end time (system) or early (requester).
     End,
-    /// An approver takes access away.
+    /// An approver or an admin takes access away (or withdraws an approved request).
     Revoke,
     /// Granting or removing access failed.
     Fail,
@@ -165,7 +168,7 @@ const fn t(from: Status, action: Action, actor: Actor, to: Status) -> Transition
 }
 
 use Action as A;
-use Actor::{Approver, Requester, System};
+use Actor::{Admin, Approver, Requester, System};
 use Status as S;
 
 /// Every allowed transition. Anything not listed is refused (HTTP 409).
@@ -174,20 +177,29 @@ pub const TRANSITIONS: &[Transition] = &[
     t(S::Pending, A::Approve, System, S::Approved),
     t(S::Pending, A::Reject, Approver, S::Rejected),
     t(S::Pending, A::Cancel, Requester, S::Cancelled),
+    t(S::Pending, A::Cancel, Admin, S::Cancelled),
     t(S::Pending, A::Expire, System, S::Expired),
     t(S::Pending, A::Fail, System, S::Error),
     t(S::Approved, A::Schedule, System, S::Scheduled),
     t(S::Approved, A::Grant, System, S::InProgress),
     t(S::Approved, A::Cancel, Requester, S::Cancelled),
+    t(S::Approved, A::Cancel, Admin, S::Cancelled),
     t(S::Approved, A::Revoke, Approver, S::Revoked),
+    t(S::Approved, A::Revoke, Admin, S::Revoked),
+    // A fixed window that closed before access could start (a late approval).
+    t(S::Approved, A::Expire, System, S::Expired),
     t(S::Approved, A::Fail, System, S::Error),
     t(S::Scheduled, A::Grant, System, S::InProgress),
     t(S::Scheduled, A::Cancel, Requester, S::Cancelled),
+    t(S::Scheduled, A::Cancel, Admin, S::Cancelled),
     t(S::Scheduled, A::Revoke, Approver, S::Revoked),
+    t(S::Scheduled, A::Revoke, Admin, S::Revoked),
+    t(S::Scheduled, A::Expire, System, S::Expired),
     t(S::Scheduled, A::Fail, System, S::Error),
     t(S::InProgress, A::End, Requester, S::Ended),
     t(S::InProgress, A::End, System, S::Ended),
     t(S::InProgress, A::Revoke, Approver, S::Revoked),
+    t(S::InProgress, A::Revoke, Admin, S::Revoked),
     t(S::InProgress, A::Fail, System, S::Error),
     // Access is taken away after the status changes; if that fails the request must say so.
     t(S::Ended, A::Fail, System, S::Error),
@@ -227,6 +239,7 @@ fn actor_name(actor: Actor) -> &'static str {
     match actor {
         Requester => "requester",
         Approver => "approver",
+        Admin => "admin",
         System => "system",
     }
 }
@@ -313,6 +326,10 @@ pub struct Closure {
     pub at: OffsetDateTime,
 }
 
+fn fixed_by_default() -> bool {
+    true
+}
+
 /// A request for temporary access to one permission set on one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -326,13 +343,21 @@ pub struct AccessRequest {
     pub account: AccountRef,
     /// For which permission set.
     pub permission_set: PermissionSetRef,
-    /// When access starts.
+    /// When access starts (UTC). Until access is granted this is the requested start;
+    /// from then on it is the time access actually started.
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub start_time: OffsetDateTime,
+    /// Whether the requester chose `startTime`. A fixed window keeps its end time
+    /// however late access starts (and expires unused if it closes first); without one,
+    /// the session runs `durationMinutes` from the moment access is granted, as in TEAM.
+    /// Requests stored before this field existed had fixed windows.
+    #[serde(default = "fixed_by_default")]
+    pub fixed_window: bool,
     /// How long access lasts.
     pub duration_minutes: u32,
-    /// When access ends: start time plus duration.
+    /// When access ends (UTC): the planned end, and once the session ended early
+    /// (by its requester, an approver or an admin) the time it actually ended.
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub end_time: OffsetDateTime,
@@ -474,6 +499,8 @@ pub enum EventKind {
     AccessRemoved,
     /// The assignment was kept because another request of the same user still covers it.
     AccessKept,
+    /// Removing the assignment failed; the removal stays owed until it succeeds.
+    RemovalFailed,
     /// Something failed.
     Error,
     /// A notification went out.

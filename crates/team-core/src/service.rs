@@ -1,6 +1,6 @@
 //! The application service: every use case of the API, written against the ports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,14 +8,18 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::access::retry_on_conflict;
 use crate::error::{TeamError, TeamResult};
+use crate::executions::{AccessRequestInput, RevokeCause, RevokeInput};
 use crate::ids::{
-    AccountId, Comment, Justification, PermissionSetArn, PolicyId, RequestId, TicketNo, UserId,
+    AccountId, Comment, GroupId, Justification, PermissionSetArn, PolicyId, RequestId, TicketNo,
+    UserId,
 };
 use crate::org::{Account, Group, OrgTree, OrgUnit, PermissionSet, User};
 use crate::policy::{
-    ApproverPolicy, ApproverPolicyInput, Eligibility, EligibilityPolicy, EligibilityPolicyInput,
-    Settings, approvers_for, evaluate_eligibility, is_approver, principals_of,
+    ApproverPolicy, ApproverPolicyInput, ApproverSet, Eligibility, EligibilityPolicy,
+    EligibilityPolicyInput, Settings, approvers_for, evaluate_eligibility, is_approver,
+    principals_of,
 };
 use crate::ports::{
     AccessProvisioner, ActivityEvent, Channel, Clock, Directory, IdGenerator, Notification,
@@ -146,6 +150,10 @@ impl CallerContext {
         }
     }
 
+    fn group_ids(&self) -> Vec<GroupId> {
+        self.groups.iter().map(|g| g.id.clone()).collect()
+    }
+
     fn can_see(&self, request: &AccessRequest) -> bool {
         request.requester.user_id == self.user.id
             || request.approvers.iter().any(|a| a.user_id == self.user.id)
@@ -194,6 +202,33 @@ pub struct NewRequest {
     /// Ticket reference.
     #[serde(default)]
     pub ticket_no: Option<String>,
+}
+
+/// What `POST /api/admin/users/{id}/revoke-all` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeAll {
+    /// The user whose access was ended.
+    pub user_id: UserId,
+    /// Requests revoked: running sessions (their access is being removed) and approved
+    /// requests that had not started.
+    pub revoked: Vec<RequestId>,
+    /// Requests cancelled while they waited for approvers.
+    pub cancelled: Vec<RequestId>,
+    /// Requests that could not be closed, with why.
+    pub failed: Vec<RevokeAllFailure>,
+}
+
+/// A request `revoke-all` could not close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeAllFailure {
+    /// The request.
+    pub request_id: RequestId,
+    /// Why it is still open.
+    pub error: String,
 }
 
 /// Which list of requests.
@@ -307,8 +342,19 @@ impl Team {
     }
 
     async fn eligibility_of(&self, ctx: &CallerContext) -> TeamResult<Eligibility> {
-        let group_ids: Vec<_> = ctx.groups.iter().map(|g| g.id.clone()).collect();
-        let principals = principals_of(&ctx.user.id, &group_ids);
+        self.eligibility_for(&ctx.user.id, &ctx.groups, &ctx.settings)
+            .await
+    }
+
+    /// What a user with these groups may request under the current policies.
+    pub(crate) async fn eligibility_for(
+        &self,
+        user: &UserId,
+        groups: &[Group],
+        settings: &Settings,
+    ) -> TeamResult<Eligibility> {
+        let group_ids: Vec<_> = groups.iter().map(|g| g.id.clone()).collect();
+        let principals = principals_of(user, &group_ids);
         let policies = self
             .ports
             .policies
@@ -321,7 +367,7 @@ impl Team {
             &catalogue,
             &policies,
             &principals,
-            &ctx.settings,
+            settings,
         ))
     }
 
@@ -337,14 +383,19 @@ impl Team {
             None | Some("") => None,
             Some(t) => Some(TicketNo::parse(t)?),
         };
-        let start_time = match input.start_time.as_deref().map(str::trim) {
-            None | Some("") => now,
-            Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
-                TeamError::validation(
-                    "startTime",
-                    "must be an RFC 3339 date-time such as 2026-01-31T09:00:00Z",
-                )
-            })?,
+        let (start_time, fixed_window) = match input.start_time.as_deref().map(str::trim) {
+            None | Some("") => (now, false),
+            Some(s) => {
+                let at = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+                    TeamError::validation(
+                        "startTime",
+                        "must be an RFC 3339 date-time such as 2026-01-31T09:00:00Z",
+                    )
+                })?;
+                // Stored and handed to the workflow in UTC: Step Functions' Wait state
+                // rejects other offsets at run time, where no Catch can handle it.
+                (at.to_offset(time::UtcOffset::UTC), true)
+            }
         };
         if start_time < now - START_GRACE {
             return Err(TeamError::validation(
@@ -404,6 +455,7 @@ impl Team {
                 name: entitlement.permission_set_name.clone(),
             },
             start_time,
+            fixed_window,
             duration_minutes,
             end_time: start_time + time::Duration::minutes(i64::from(duration_minutes)),
             justification,
@@ -450,16 +502,19 @@ impl Team {
             .await;
         }
 
-        let approval_timeout = u64::from(ctx.settings.approval_expiry_hours) * 3600;
-        let input = serde_json::json!({
-            "requestId": id.as_str(),
-            "approvalRequired": request.approval_required,
-            "approvalTimeoutSeconds": approval_timeout,
-        });
+        let input = AccessRequestInput {
+            request_id: id.clone(),
+            approval_required: request.approval_required,
+            approval_timeout_seconds: u64::from(ctx.settings.approval_expiry_hours) * 3600,
+        };
         if let Err(err) = self
             .ports
             .workflow
-            .start(WorkflowKind::AccessRequest, id.as_str(), input)
+            .start(
+                WorkflowKind::AccessRequest,
+                &input.execution_name(),
+                input.to_value(),
+            )
             .await
         {
             tracing::error!(request_id = %id, error = %err, "workflow did not start");
@@ -585,7 +640,13 @@ impl Team {
         Ok(page)
     }
 
-    /// `POST /api/requests/{id}/approve` and `/reject`.
+    /// `POST /api/requests/{id}/approve` and `/reject`: records an approver's decision;
+    /// the last approval needed, or any rejection, decides the request.
+    ///
+    /// Only people who are approvers of the request's account and permission set *now*
+    /// take part: someone removed from the approver policies (or their groups) since the
+    /// request was made is refused, and an approval they gave earlier no longer counts
+    /// towards the number needed. Someone who became an approver since may decide.
     pub async fn decide(
         &self,
         caller: &Caller,
@@ -596,20 +657,51 @@ impl Team {
         let ctx = self.context(caller).await?;
         let id = parse_request_id(id)?;
         let comment = parse_comment(comment, ctx.settings.comment_required)?;
-        let before = self.visible(&ctx, &id).await?;
+        let not_found = || TeamError::NotFound(format!("request {id} not found"));
+        let before = self.ports.requests.get(&id).await?.ok_or_else(not_found)?;
+        let approvers = self.current_approvers(&before).await?;
+        let approver_now = approvers.includes(&ctx.user.id, &ctx.group_ids());
+        if !ctx.can_see(&before) && !approver_now {
+            return Err(not_found());
+        }
         let me = ctx.user_ref();
+        if before.requester.user_id == me.user_id {
+            return Err(TeamError::Forbidden(
+                "you cannot approve or reject your own request".into(),
+            ));
+        }
+        if !approver_now {
+            return Err(TeamError::Forbidden(format!(
+                "you are not an approver of this request: no approver policy names you or one of your groups for {} on {} ({}) now",
+                before.permission_set.name, before.account.name, before.account.id
+            )));
+        }
+        let mut former = BTreeSet::new();
+        for d in before
+            .decisions
+            .iter()
+            .filter(|d| d.outcome == Outcome::Approve)
+        {
+            let groups: Vec<_> = self
+                .ports
+                .directory
+                .groups_of(&d.by.user_id)
+                .await?
+                .into_iter()
+                .map(|g| g.id)
+                .collect();
+            if !approvers.includes(&d.by.user_id, &groups) {
+                former.insert(d.by.user_id.clone());
+            }
+        }
+        let counted = |r: &AccessRequest| {
+            r.decisions
+                .iter()
+                .filter(|d| d.outcome == Outcome::Approve && !former.contains(&d.by.user_id))
+                .count()
+        };
         let updated = self
             .update(&id, |r, now| {
-                if r.requester.user_id == me.user_id {
-                    return Err(TeamError::Forbidden(
-                        "you cannot approve or reject your own request".into(),
-                    ));
-                }
-                if !r.is_approver(&me.user_id) {
-                    return Err(TeamError::Forbidden(
-                        "you are not an approver of this request".into(),
-                    ));
-                }
                 if r.status != Status::Pending {
                     return Err(TeamError::InvalidTransition(format!(
                         "the request is '{}' and can no longer be decided",
@@ -631,7 +723,7 @@ impl Team {
                     Outcome::Reject => {
                         r.apply(Action::Reject, Actor::Approver, now)?;
                     }
-                    Outcome::Approve if r.approvals() >= r.approvals_required as usize => {
+                    Outcome::Approve if counted(r) >= r.approvals_required as usize => {
                         r.apply(Action::Approve, Actor::Approver, now)?;
                     }
                     Outcome::Approve => r.updated_at = now,
@@ -656,7 +748,7 @@ impl Team {
                 EventKind::ApprovalRecorded,
                 format!(
                     "approval {} of {} recorded from {}{note}",
-                    updated.approvals(),
+                    counted(&updated),
                     updated.approvals_required,
                     me.username
                 ),
@@ -671,6 +763,18 @@ impl Team {
         Ok(updated.redacted())
     }
 
+    /// Who may decide `request` under the approver policies as they are now.
+    async fn current_approvers(&self, request: &AccessRequest) -> TeamResult<ApproverSet> {
+        let tree = self.ports.organization.tree().await?;
+        let policies = self.ports.policies.approver_policies().await?;
+        Ok(approvers_for(
+            &tree,
+            &policies,
+            &request.account.id,
+            &request.permission_set.arn,
+        ))
+    }
+
     /// Hands a decision to the waiting workflow. If the workflow has not stored its
     /// token yet, its await step sees the decided status and resumes itself.
     async fn resume_after_decision(&self, request: &AccessRequest) {
@@ -682,43 +786,34 @@ impl Team {
         }
     }
 
-    /// `POST /api/requests/{id}/cancel`: the requester withdraws a request before access starts.
-    pub async fn cancel(&self, caller: &Caller, id: &str) -> TeamResult<AccessRequest> {
+    /// `POST /api/requests/{id}/cancel`: the requester withdraws a request before access
+    /// starts, or a TEAM admin cancels anyone's (with a comment: it is the kill switch).
+    pub async fn cancel(
+        &self,
+        caller: &Caller,
+        id: &str,
+        comment: Option<String>,
+    ) -> TeamResult<AccessRequest> {
         let ctx = self.context(caller).await?;
         let id = parse_request_id(id)?;
-        self.visible(&ctx, &id).await?;
-        let me = ctx.user_ref();
-        let updated = self
-            .update(&id, |r, now| {
-                if r.requester.user_id != me.user_id {
-                    return Err(TeamError::Forbidden(
-                        "only the requester may cancel a request".into(),
-                    ));
-                }
-                r.apply(Action::Cancel, Actor::Requester, now)?;
-                r.closed = Some(Closure {
-                    by: Some(me.clone()),
-                    comment: None,
-                    at: now,
-                });
-                Ok(())
-            })
-            .await?;
-        self.record(
-            &updated,
-            EventKind::Cancelled,
-            Some(me.clone()),
-            format!("cancelled by {}", me.username),
-        )
-        .await;
-        self.resume_after_decision(&updated).await;
-        self.notify(&updated, EventKind::Cancelled, updated.approvers.clone())
-            .await;
-        Ok(updated.redacted())
+        let current = self.visible(&ctx, &id).await?;
+        let actor = if current.requester.user_id == ctx.user.id {
+            Actor::Requester
+        } else if ctx.admin {
+            Actor::Admin
+        } else {
+            return Err(TeamError::Forbidden(
+                "only the requester or a TEAM admin may cancel a request".into(),
+            ));
+        };
+        let comment = parse_comment(comment, actor == Actor::Admin)?;
+        self.close(&ctx, &id, actor, comment, |_| Action::Cancel)
+            .await
     }
 
-    /// `POST /api/requests/{id}/revoke`: the requester ends their session early, or an
-    /// approver revokes it. Access is then removed by the revoke workflow.
+    /// `POST /api/requests/{id}/revoke`: the requester ends their session early (or
+    /// withdraws a request that has not started), an approver revokes it, or a TEAM admin
+    /// revokes any request, whoever approved it. Access is then removed by the revoke workflow.
     pub async fn revoke(
         &self,
         caller: &Caller,
@@ -728,23 +823,112 @@ impl Team {
         let ctx = self.context(caller).await?;
         let id = parse_request_id(id)?;
         let current = self.visible(&ctx, &id).await?;
-        let me = ctx.user_ref();
-        let as_requester = current.requester.user_id == me.user_id;
-        if !as_requester && !current.is_approver(&me.user_id) {
+        let actor = if current.requester.user_id == ctx.user.id {
+            Actor::Requester
+        } else if current.is_approver(&ctx.user.id) {
+            Actor::Approver
+        } else if ctx.admin {
+            Actor::Admin
+        } else {
             return Err(TeamError::Forbidden(
-                "only the requester or an approver may end this session".into(),
+                "only the requester, an approver or a TEAM admin may end this session".into(),
             ));
+        };
+        let comment = parse_comment(
+            comment,
+            actor == Actor::Admin || (actor == Actor::Approver && ctx.settings.comment_required),
+        )?;
+        self.close(&ctx, &id, actor, comment, closing_action(actor))
+            .await
+    }
+
+    /// `POST /api/admin/users/{id}/revoke-all` (admins): the incident kill switch for one
+    /// user. Ends every running session and cancels every pending, approved or scheduled
+    /// request of the user, each recorded with the admin's comment. Works for a user
+    /// already deleted from the directory. A request that cannot be closed (it changed
+    /// meanwhile, or a store failed) is listed with the reason; the others still close.
+    pub async fn revoke_all(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+        comment: Option<String>,
+    ) -> TeamResult<RevokeAll> {
+        let ctx = self.context(caller).await?;
+        ctx.require_admin()?;
+        let user = UserId::parse(user_id.trim())
+            .map_err(|_| TeamError::NotFound(format!("user {user_id} not found")))?;
+        let comment = parse_comment(comment, true)?;
+        let mut query = RequestQuery {
+            requester: Some(user.clone()),
+            statuses: vec![
+                Status::Pending,
+                Status::Approved,
+                Status::Scheduled,
+                Status::InProgress,
+            ],
+            limit: MAX_PAGE,
+            ..RequestQuery::default()
+        };
+        let mut open = Vec::new();
+        loop {
+            let page = self.ports.requests.query(&query).await?;
+            open.extend(page.items.into_iter().map(|r| r.id));
+            match page.next_token {
+                Some(token) => query.next_token = Some(token),
+                None => break,
+            }
         }
-        let comment = parse_comment(comment, ctx.settings.comment_required && !as_requester)?;
+        let mut outcome = RevokeAll {
+            user_id: user.clone(),
+            revoked: Vec::new(),
+            cancelled: Vec::new(),
+            failed: Vec::new(),
+        };
+        for id in open {
+            match self
+                .close(
+                    &ctx,
+                    &id,
+                    Actor::Admin,
+                    comment.clone(),
+                    closing_action(Actor::Admin),
+                )
+                .await
+            {
+                Ok(closed) if closed.status == Status::Cancelled => outcome.cancelled.push(id),
+                Ok(_) => outcome.revoked.push(id),
+                Err(err) => outcome.failed.push(RevokeAllFailure {
+                    request_id: id,
+                    error: err.to_string(),
+                }),
+            }
+        }
+        tracing::warn!(admin = %ctx.user.username, user_id = %user, revoked = outcome.revoked.len(),
+            cancelled = outcome.cancelled.len(), failed = outcome.failed.len(), "revoke-all");
+        Ok(outcome)
+    }
+
+    /// Closes a request on a person's word: applies the action `pick` chooses for its
+    /// current status, records who and why, hands a pending decision back to the workflow,
+    /// starts removing access if the session was running, and tells everyone concerned.
+    async fn close(
+        &self,
+        ctx: &CallerContext,
+        id: &RequestId,
+        actor: Actor,
+        comment: Option<Comment>,
+        pick: fn(Status) -> Action,
+    ) -> TeamResult<AccessRequest> {
+        let me = ctx.user_ref();
         let mut was_active = false;
         let updated = self
-            .update(&id, |r, now| {
+            .update(id, |r, now| {
                 was_active = r.status == Status::InProgress;
-                match (as_requester, r.status) {
-                    (true, Status::InProgress) => r.apply(Action::End, Actor::Requester, now)?,
-                    (true, _) => r.apply(Action::Cancel, Actor::Requester, now)?,
-                    (false, _) => r.apply(Action::Revoke, Actor::Approver, now)?,
-                };
+                r.apply(pick(r.status), actor, now)?;
+                if was_active && now < r.end_time {
+                    // The window as it really was: access ends now, not at the planned end.
+                    r.end_time = now;
+                }
                 r.closed = Some(Closure {
                     by: Some(me.clone()),
                     comment: comment.clone(),
@@ -767,24 +951,31 @@ impl Team {
             EventKind::Cancelled => "cancelled",
             _ => "revoked",
         };
+        let role = if actor == Actor::Admin {
+            " (TEAM admin)"
+        } else {
+            ""
+        };
         self.record(
             &updated,
             kind,
             Some(me.clone()),
-            format!("{verb} by {}{note}", me.username),
+            format!("{verb} by {}{role}{note}", me.username),
         )
         .await;
+        self.resume_after_decision(&updated).await;
         if was_active {
             // Start removal before dropping the end timer: if the start fails the timer still ends access.
+            let input = RevokeInput::new(id);
             self.ports
                 .workflow
                 .start(
                     WorkflowKind::Revoke,
-                    &format!("revoke-{id}"),
-                    serde_json::json!({ "requestId": id.as_str() }),
+                    &input.execution_name(RevokeCause::Closed),
+                    input.to_value(),
                 )
                 .await?;
-            if let Err(err) = self.ports.scheduler.cancel_end(&id).await {
+            if let Err(err) = self.ports.scheduler.cancel_end(id).await {
                 tracing::warn!(request_id = %id, error = %err, "end timer not cancelled; it will find the session ended");
             }
         }
@@ -1017,23 +1208,29 @@ impl Team {
     where
         F: FnMut(&mut AccessRequest, OffsetDateTime) -> TeamResult<()> + Send,
     {
-        for _ in 0..8 {
-            let mut request = self
-                .ports
-                .requests
-                .get(id)
-                .await?
-                .ok_or_else(|| TeamError::NotFound(format!("request {id} not found")))?;
-            let expected = request.version;
-            change(&mut request, self.now())?;
-            request.version = expected + 1;
-            match self.ports.requests.put(&request, Some(expected)).await {
-                Ok(()) => return Ok(request),
-                Err(TeamError::Conflict(_)) => continue,
-                Err(err) => return Err(err),
-            }
-        }
-        Err(TeamError::Conflict(format!("request {id}")))
+        // Each try's future borrows `change` in turn; the mutex makes that borrow shareable.
+        let change = std::sync::Mutex::new(&mut change);
+        let change = &change;
+        retry_on_conflict(
+            || async move {
+                let mut request = self
+                    .ports
+                    .requests
+                    .get(id)
+                    .await?
+                    .ok_or_else(|| TeamError::NotFound(format!("request {id} not found")))?;
+                let expected = request.version;
+                {
+                    let mut change = change.lock().unwrap_or_else(|p| p.into_inner());
+                    (*change)(&mut request, self.now())?;
+                }
+                request.version = expected + 1;
+                self.ports.requests.put(&request, Some(expected)).await?;
+                Ok(request)
+            },
+            || TeamError::Conflict(format!("request {id}")),
+        )
+        .await
     }
 
     /// Appends to the audit trail; a failure is logged, not fatal (the status change already happened).
@@ -1078,6 +1275,31 @@ impl Team {
                 "you are not eligible for permission set {ps} on account {account}; see GET /api/eligibility"
             )),
         }
+    }
+
+    /// The members of the admin and auditor groups, who hear of every removal that
+    /// failed. A directory failure is logged and answers nobody (a notification never
+    /// fails its caller).
+    pub(crate) async fn admins_and_auditors(&self) -> Vec<UserRef> {
+        let found: TeamResult<Vec<UserRef>> = async {
+            let settings = self.ports.policies.settings().await?;
+            let wanted = [&settings.admin_group, &settings.auditor_group];
+            let mut people: BTreeMap<UserId, UserRef> = BTreeMap::new();
+            for group in self.ports.directory.groups().await? {
+                if !wanted.contains(&&group.name) {
+                    continue;
+                }
+                for user in self.ports.directory.members_of(&group.id).await? {
+                    people.insert(user.id.clone(), user_ref(&user));
+                }
+            }
+            Ok(people.into_values().collect())
+        }
+        .await;
+        found.unwrap_or_else(|err| {
+            tracing::error!(error = %err, "cannot find the admins and auditors to notify");
+            Vec::new()
+        })
     }
 
     /// Notifies everyone a request concerns: its requester and its approvers.
@@ -1245,6 +1467,23 @@ admin_policy!(
 
 fn policy_not_found<P: AdminPolicy>(id: &PolicyId) -> TeamError {
     TeamError::NotFound(format!("{} {id} not found", P::KIND))
+}
+
+/// The action that closes a request of this status on `actor`'s word: a requester ends
+/// a running session and cancels anything else; an approver revokes; an admin cancels
+/// a request still waiting for approvers and revokes anything approved.
+fn closing_action(actor: Actor) -> fn(Status) -> Action {
+    match actor {
+        Actor::Requester => |status| match status {
+            Status::InProgress => Action::End,
+            _ => Action::Cancel,
+        },
+        Actor::Admin => |status| match status {
+            Status::Pending => Action::Cancel,
+            _ => Action::Revoke,
+        },
+        Actor::Approver | Actor::System => |_| Action::Revoke,
+    }
 }
 
 fn page_size(limit: Option<usize>) -> usize {

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+use crate::access::Release;
 use crate::error::{TeamError, TeamResult};
+use crate::executions::{RevokeCause, RevokeInput};
 use crate::ids::RequestId;
-use crate::ports::{Lease, Operation, OperationStatus, WorkflowKind};
-use crate::request::{AccessRequest, Action, Actor, Assignment, EventKind, Status};
+use crate::ports::WorkflowKind;
+use crate::request::{AccessRequest, Action, Actor, EventKind, Status};
 use crate::service::Team;
 
 /// The payload a Task state sends to a step handler.
@@ -102,17 +104,6 @@ impl StepInput {
     }
 }
 
-/// What removing access came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Release {
-    /// The assignment was deleted.
-    Removed,
-    /// Other granted requests still rely on the assignment (TEAM #279).
-    Kept(Vec<RequestId>),
-    /// This request held nothing.
-    NotHeld,
-}
-
 impl Team {
     /// Runs one step; the JSON result is what the Task state receives as `Payload`.
     pub async fn step(&self, input: StepInput) -> TeamResult<Value> {
@@ -192,39 +183,88 @@ impl Team {
     }
 
     async fn schedule(&self, id: &RequestId) -> TeamResult<Value> {
-        let mut changed = false;
+        let mut scheduled = false;
+        let mut expired = false;
         let request = self
             .update(id, |r, now| {
-                changed = r.status == Status::Approved && r.start_time > now;
-                if changed {
-                    r.apply(Action::Schedule, Actor::System, now)?;
-                }
+                scheduled = false;
+                expired = false;
                 r.task_token = None;
+                if window_closed(r, now) {
+                    r.apply(Action::Expire, Actor::System, now)?;
+                    expired = true;
+                } else if r.status == Status::Approved && r.start_time > now {
+                    r.apply(Action::Schedule, Actor::System, now)?;
+                    scheduled = true;
+                }
                 Ok(())
             })
             .await?;
-        if changed {
-            let at = request.start_time.format(&Rfc3339).unwrap_or_default();
+        if expired {
+            self.record_window_closed(&request).await;
+        }
+        if scheduled {
             self.record(
                 &request,
                 EventKind::Scheduled,
                 None,
-                format!("access starts at {at}"),
+                format!("access starts at {}", rfc3339(request.start_time)?),
             )
             .await;
         }
         let proceed = matches!(request.status, Status::Approved | Status::Scheduled);
         Ok(json!({
             "proceed": proceed,
-            "startTime": request.start_time.format(&Rfc3339).map_err(|e| TeamError::Internal(e.to_string()))?,
+            // UTC, whatever offset the requester sent: the Wait state reads it.
+            "startTime": rfc3339(request.start_time)?,
         }))
+    }
+
+    async fn record_window_closed(&self, request: &AccessRequest) {
+        let message = format!(
+            "expired unused: its access window closed at {} before access could start",
+            rfc3339(request.end_time).unwrap_or_default()
+        );
+        self.record(request, EventKind::Expired, None, message)
+            .await;
+        self.notify_requester_and_approvers(request, EventKind::Expired)
+            .await;
     }
 
     async fn grant(&self, id: &RequestId) -> TeamResult<Value> {
         let request = self.load(id).await?;
-        if !matches!(request.status, Status::Approved | Status::Scheduled) {
-            return Ok(json!({ "granted": false, "status": request.status.as_str() }));
+        match request.status {
+            // Delivered again after a grant whose answer was lost: the session is running,
+            // and the workflow must still go on to schedule its end.
+            Status::InProgress => return Ok(json!({ "granted": true, "status": request.status })),
+            Status::Approved | Status::Scheduled => {}
+            other => return Ok(json!({ "granted": false, "status": other })),
         }
+        if window_closed(&request, self.now()) {
+            let mut expired = false;
+            let request = self
+                .update(id, |r, now| {
+                    expired = window_closed(r, now);
+                    if expired {
+                        r.apply(Action::Expire, Actor::System, now)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            if expired {
+                self.record_window_closed(&request).await;
+            }
+            return Ok(json!({ "granted": false, "status": request.status }));
+        }
+        // Approval may have come long ago (a start up to 90 days ahead): the requester
+        // must still be eligible now, when access would start.
+        if let Some(reason) = self.eligibility_lost(&request).await? {
+            let failed = self.fail(id, reason).await?;
+            return Ok(json!({ "granted": false, "status": failed.status }));
+        }
+        // Access may be live from the moment Identity Center starts creating it: the
+        // window as granted (and the activity audited) starts here, not once it settled.
+        let began = self.now();
         let assignment = request.assignment();
         self.acquire(&assignment, id).await?;
         let operation = self
@@ -236,6 +276,13 @@ impl Team {
         let granted = self
             .update(id, |r, now| {
                 r.apply(Action::Grant, Actor::System, now)?;
+                // The window as granted; without a chosen start it runs the full duration
+                // from the grant (TEAM counts the duration from the grant).
+                r.start_time = began.min(now);
+                if !r.fixed_window {
+                    r.end_time =
+                        r.start_time + time::Duration::minutes(i64::from(r.duration_minutes));
+                }
                 Ok(())
             })
             .await;
@@ -247,11 +294,12 @@ impl Team {
                     EventKind::Granted,
                     None,
                     format!(
-                        "{} can now use {} on {} ({})",
+                        "{} can now use {} on {} ({}) until {}",
                         request.requester.username,
                         request.permission_set.name,
                         request.account.name,
-                        request.account.id
+                        request.account.id,
+                        rfc3339(request.end_time)?
                     ),
                 )
                 .await;
@@ -263,63 +311,42 @@ impl Team {
                 // Cancelled or revoked while the assignment was being created: take it back.
                 let request = self.load(id).await?;
                 self.release_and_record(&request).await?;
-                Ok(json!({ "granted": false, "status": request.status.as_str() }))
+                Ok(json!({ "granted": false, "status": request.status }))
             }
             Err(err) => Err(err),
         }
     }
 
-    async fn schedule_end(&self, id: &RequestId) -> TeamResult<Value> {
-        let request = self.load(id).await?;
-        if request.status != Status::InProgress {
-            return Ok(json!({ "scheduled": false }));
+    /// Why `request`'s requester may no longer have the access it asks for, if so: gone
+    /// from the directory, or no eligibility policy covers the pair any more.
+    async fn eligibility_lost(&self, request: &AccessRequest) -> TeamResult<Option<String>> {
+        let user = &request.requester.user_id;
+        if self.ports.directory.user(user).await?.is_none() {
+            return Ok(Some(format!(
+                "not granted: {} is no longer in the Identity Center directory",
+                request.requester.username
+            )));
         }
-        if request.end_time <= self.now() {
-            self.ports
-                .workflow
-                .start(
-                    WorkflowKind::Revoke,
-                    &format!("end-{id}"),
-                    json!({ "requestId": id.as_str() }),
-                )
-                .await?;
-        } else {
-            self.ports
-                .scheduler
-                .schedule_end(id, request.end_time)
-                .await?;
+        let groups = self.ports.directory.groups_of(user).await?;
+        let settings = self.ports.policies.settings().await?;
+        let eligibility = self.eligibility_for(user, &groups, &settings).await?;
+        if eligibility
+            .find(&request.account.id, &request.permission_set.arn)
+            .is_none()
+        {
+            return Ok(Some(format!(
+                "not granted: {} is no longer eligible for {} on {} ({}); an eligibility policy changed after the request was made",
+                request.requester.username,
+                request.permission_set.name,
+                request.account.name,
+                request.account.id
+            )));
         }
-        Ok(json!({ "scheduled": true }))
+        Ok(None)
     }
 
-    async fn revoke_step(&self, id: &RequestId) -> TeamResult<Value> {
-        let mut ended_now = false;
-        let request = self
-            .update(id, |r, now| {
-                ended_now = r.status == Status::InProgress;
-                if ended_now {
-                    r.apply(Action::End, Actor::System, now)?;
-                }
-                Ok(())
-            })
-            .await?;
-        if ended_now {
-            self.record(
-                &request,
-                EventKind::Ended,
-                None,
-                "the session reached its end time".into(),
-            )
-            .await;
-            self.notify_requester_and_approvers(&request, EventKind::Ended)
-                .await;
-        }
-        let outcome = self.release_and_record(&request).await?;
-        Ok(json!({ "removed": outcome == Release::Removed }))
-    }
-
-    async fn record_error(&self, id: &RequestId, error: Option<Value>) -> TeamResult<Value> {
-        let reason = failure_reason(error.as_ref());
+    /// Puts a request in `error` with `reason`, records and notifies it.
+    async fn fail(&self, id: &RequestId, reason: String) -> TeamResult<AccessRequest> {
         let mut changed = false;
         let request = self
             .update(id, |r, now| {
@@ -331,25 +358,88 @@ impl Team {
                 Ok(())
             })
             .await?;
-        tracing::error!(request_id = %id, reason = %reason, "request failed");
         if changed {
-            self.record(&request, EventKind::Error, None, reason.clone())
-                .await;
+            tracing::warn!(request_id = %id, reason = %reason, "request failed");
+            self.record(&request, EventKind::Error, None, reason).await;
             self.notify_requester_and_approvers(&request, EventKind::Error)
                 .await;
         }
+        Ok(request)
+    }
+
+    async fn schedule_end(&self, id: &RequestId) -> TeamResult<Value> {
+        let request = self.load(id).await?;
+        if request.status != Status::InProgress {
+            return Ok(json!({ "scheduled": false }));
+        }
+        if request.end_time <= self.now() {
+            let input = RevokeInput::new(id);
+            self.ports
+                .workflow
+                .start(
+                    WorkflowKind::Revoke,
+                    &input.execution_name(RevokeCause::EndTime),
+                    input.to_value(),
+                )
+                .await?;
+        } else {
+            self.ports
+                .scheduler
+                .schedule_end(id, request.end_time)
+                .await?;
+        }
+        Ok(json!({ "scheduled": true }))
+    }
+
+    /// Ends a session at its end time, or finishes removing the access of a request that
+    /// someone closed. Access goes first: a running session reads `ended` only once its
+    /// assignment is gone (or kept for another request); if removal fails the step fails,
+    /// and the workflow's catch puts the request in `error` with the removal still owed.
+    async fn revoke_step(&self, id: &RequestId) -> TeamResult<Value> {
+        let request = self.load(id).await?;
+        let outcome = self.release_and_record(&request).await?;
+        if request.status == Status::InProgress {
+            let mut ended_now = false;
+            let request = self
+                .update(id, |r, now| {
+                    ended_now = r.status == Status::InProgress;
+                    if ended_now {
+                        r.apply(Action::End, Actor::System, now)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            if ended_now {
+                self.record(
+                    &request,
+                    EventKind::Ended,
+                    None,
+                    "the session reached its end time".into(),
+                )
+                .await;
+                self.notify_requester_and_approvers(&request, EventKind::Ended)
+                    .await;
+            }
+        }
+        Ok(json!({ "removed": outcome == Release::Removed }))
+    }
+
+    async fn record_error(&self, id: &RequestId, error: Option<Value>) -> TeamResult<Value> {
+        let reason = failure_reason(error.as_ref());
+        let request = self.fail(id, reason).await?;
         // Never leave access behind a request that failed.
         if let Err(err) = self.release_and_record(&request).await {
-            tracing::error!(request_id = %id, error = %err, "access could not be removed after a failure");
-            self.record(
-                &request,
-                EventKind::Error,
-                None,
-                format!("access could not be removed: {err}"),
-            )
-            .await;
+            tracing::error!(request_id = %id, error = %err, "access could not be removed after a failure; the removal stays owed");
+            let message = format!(
+                "access could not be removed: {err}; the removal stays owed and the reconciler retries it"
+            );
+            self.record(&request, EventKind::RemovalFailed, None, message)
+                .await;
+            let recipients = self.admins_and_auditors().await;
+            self.notify(&request, EventKind::RemovalFailed, recipients)
+                .await;
         }
-        Ok(json!({ "status": request.status.as_str() }))
+        Ok(json!({ "status": request.status }))
     }
 
     async fn release_and_record(&self, request: &AccessRequest) -> TeamResult<Release> {
@@ -381,153 +471,21 @@ impl Team {
         }
         Ok(outcome)
     }
+}
 
-    /// Adds `holder` to the assignment's lease. Waits (retryably) while a removal is under way,
-    /// so a deletion that started before this grant cannot take the new access away.
-    pub(crate) async fn acquire(
-        &self,
-        assignment: &Assignment,
-        holder: &RequestId,
-    ) -> TeamResult<()> {
-        for _ in 0..8 {
-            let current = self.ports.requests.lease(assignment).await?;
-            let expected = current.as_ref().map(|l| l.version);
-            let mut lease = current.unwrap_or_else(|| Lease {
-                assignment: assignment.clone(),
-                holders: Default::default(),
-                removing: false,
-                version: 0,
-            });
-            if lease.removing {
-                return Err(TeamError::Transient(format!(
-                    "the assignment {} is being removed; granting again after that",
-                    assignment.key()
-                )));
-            }
-            if !lease.holders.insert(holder.clone()) {
-                return Ok(());
-            }
-            lease.version += 1;
-            match self.ports.requests.put_lease(&lease, expected).await {
-                Ok(()) => return Ok(()),
-                Err(TeamError::Conflict(_)) => continue,
-                Err(err) => return Err(err),
-            }
-        }
-        Err(TeamError::Transient(format!(
-            "lease {} is contended",
-            assignment.key()
-        )))
-    }
+/// Whether a fixed access window closed before access started: such a request
+/// expires unused rather than being granted for no time at all.
+fn window_closed(request: &AccessRequest, now: time::OffsetDateTime) -> bool {
+    matches!(request.status, Status::Approved | Status::Scheduled)
+        && request.fixed_window
+        && request.end_time <= now
+}
 
-    /// Removes `holder` from the lease and deletes the assignment if nobody else holds it.
-    pub(crate) async fn release(
-        &self,
-        assignment: &Assignment,
-        holder: &RequestId,
-    ) -> TeamResult<Release> {
-        let mut must_delete = false;
-        for attempt in 0..9 {
-            if attempt == 8 {
-                return Err(TeamError::Transient(format!(
-                    "lease {} is contended",
-                    assignment.key()
-                )));
-            }
-            let Some(mut lease) = self.ports.requests.lease(assignment).await? else {
-                return Ok(Release::NotHeld);
-            };
-            let expected = lease.version;
-            if lease.holders.remove(holder) {
-                if !lease.holders.is_empty() {
-                    lease.version += 1;
-                    match self.ports.requests.put_lease(&lease, Some(expected)).await {
-                        Ok(()) => return Ok(Release::Kept(lease.holders.into_iter().collect())),
-                        Err(TeamError::Conflict(_)) => continue,
-                        Err(err) => return Err(err),
-                    }
-                }
-                lease.removing = true;
-                lease.version += 1;
-                match self.ports.requests.put_lease(&lease, Some(expected)).await {
-                    Ok(()) => {
-                        must_delete = true;
-                        break;
-                    }
-                    Err(TeamError::Conflict(_)) => continue,
-                    Err(err) => return Err(err),
-                }
-            } else if lease.removing && lease.holders.is_empty() {
-                // A removal was interrupted (crash or retry): finish it.
-                must_delete = true;
-                break;
-            } else {
-                return Ok(Release::NotHeld);
-            }
-        }
-        if !must_delete {
-            return Ok(Release::NotHeld);
-        }
-        let deleted = async {
-            let operation = self.ports.provisioner.delete_assignment(assignment).await?;
-            self.settle(&operation).await
-        }
-        .await;
-        // Whether or not the deletion worked, stop blocking new grants of this assignment.
-        self.finish_removal(assignment).await?;
-        deleted.map(|()| Release::Removed)
-    }
-
-    async fn finish_removal(&self, assignment: &Assignment) -> TeamResult<()> {
-        for _ in 0..8 {
-            let Some(mut lease) = self.ports.requests.lease(assignment).await? else {
-                return Ok(());
-            };
-            if !lease.removing {
-                return Ok(());
-            }
-            let expected = lease.version;
-            lease.removing = false;
-            lease.version += 1;
-            match self.ports.requests.put_lease(&lease, Some(expected)).await {
-                Ok(()) => return Ok(()),
-                Err(TeamError::Conflict(_)) => continue,
-                Err(err) => return Err(err),
-            }
-        }
-        Err(TeamError::Transient(format!(
-            "lease {} is contended",
-            assignment.key()
-        )))
-    }
-
-    /// Polls an Identity Center operation until it settles (bounded, with back-off).
-    async fn settle(&self, operation: &Operation) -> TeamResult<()> {
-        let mut wait = self.poll.interval;
-        for _ in 0..self.poll.max_polls {
-            match self.ports.provisioner.operation_status(operation).await? {
-                OperationStatus::Succeeded => return Ok(()),
-                OperationStatus::Failed { reason } => {
-                    let what = if operation.deletion {
-                        "deleting"
-                    } else {
-                        "creating"
-                    };
-                    return Err(TeamError::Provisioning(format!(
-                        "Identity Center failed {what} the account assignment: {reason}"
-                    )));
-                }
-                OperationStatus::InProgress => {
-                    self.ports.clock.sleep(wait).await;
-                    wait = (wait * 2).min(self.poll.max_interval);
-                }
-            }
-        }
-        Err(TeamError::Transient(format!(
-            "Identity Center operation {} is still in progress",
-            operation.id
-        )))
-    }
+/// An instant as RFC 3339 in UTC (`…Z`), as Step Functions' Wait state and the API show it.
+pub(crate) fn rfc3339(at: time::OffsetDateTime) -> TeamResult<String> {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .map_err(|e| TeamError::Internal(format!("cannot format {at}: {e}")))
 }
 
 /// A readable reason from Step Functions' `{"Error", "Cause"}`; a Lambda's cause is

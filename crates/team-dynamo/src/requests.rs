@@ -44,6 +44,8 @@ const APPROVER_PREFIX: &str = "APPROVER#";
 const DECIDER_PREFIX: &str = "DECIDER#";
 /// Sort key of a lease item.
 const LEASE_SK: &str = "LEASE";
+/// The byStatus key of a lease whose removal is owed (no request status looks like it).
+const OWED_LEASE_STATUS: &str = "lease:removal-owed";
 /// DynamoDB's limit of actions in one transaction.
 const MAX_TRANSACTION_ACTIONS: usize = 100;
 /// DynamoDB's limit of writes in one `BatchWriteItem`.
@@ -86,6 +88,31 @@ impl DynamoRequestStore {
     }
 
     /// A strongly consistent read of one item.
+    /// Every item `query` finds, page after page, decoded as `what`.
+    async fn query_all<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> TeamResult<Vec<T>> {
+        let mut all = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = query
+                .clone()
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| sdk_error(self.call("Query"), None, e))?;
+            for item in out.items.unwrap_or_default() {
+                all.push(decode(what, item)?);
+            }
+            match out.last_evaluated_key.filter(|k| !k.is_empty()) {
+                Some(key) => start = Some(key),
+                None => return Ok(all),
+            }
+        }
+    }
+
     async fn get_item(&self, pk: String, sk: &str) -> TeamResult<Option<Item>> {
         let out = self
             .client
@@ -734,31 +761,17 @@ impl RequestStore for DynamoRequestStore {
     }
 
     async fn events(&self, id: &RequestId) -> TeamResult<Vec<RequestEvent>> {
-        let mut events = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#sk", SK)
-                .expression_attribute_values(":pk", s(request_pk(id)))
-                .expression_attribute_values(":prefix", s(EVENT_PREFIX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error(self.call("Query"), None, e))?;
-            for item in out.items.unwrap_or_default() {
-                events.push(decode("event", item)?);
-            }
-            match out.last_evaluated_key.filter(|k| !k.is_empty()) {
-                Some(key) => start = Some(key),
-                None => return Ok(events),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#sk", SK)
+            .expression_attribute_values(":pk", s(request_pk(id)))
+            .expression_attribute_values(":prefix", s(EVENT_PREFIX))
+            .consistent_read(true);
+        self.query_all("event", query).await
     }
 
     async fn lease(&self, assignment: &Assignment) -> TeamResult<Option<Lease>> {
@@ -775,6 +788,12 @@ impl RequestStore for DynamoRequestStore {
         item.insert(PK.into(), s(lease_pk(&lease.assignment)));
         item.insert(SK.into(), s(LEASE_SK));
         item.insert(ITEM_TYPE.into(), s("lease"));
+        if lease.removing {
+            // Owed removals join the byStatus index under a status no request has, so
+            // the reconciler finds them with one Query, without reading every lease.
+            item.insert(REQUEST_STATUS.into(), s(OWED_LEASE_STATUS));
+            item.insert(CREATED_KEY.into(), s(&key));
+        }
         let condition = version_condition(expected_version);
         self.client
             .put_item()
@@ -787,5 +806,17 @@ impl RequestStore for DynamoRequestStore {
             .await
             .map_err(|e| sdk_error(self.call("PutItem"), Some(&format!("lease {key}")), e))?;
         Ok(())
+    }
+
+    async fn owed_leases(&self) -> TeamResult<Vec<Lease>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_STATUS)
+            .key_condition_expression("#status = :owed")
+            .expression_attribute_names("#status", REQUEST_STATUS)
+            .expression_attribute_values(":owed", s(OWED_LEASE_STATUS));
+        self.query_all("lease", query).await
     }
 }

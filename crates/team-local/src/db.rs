@@ -131,6 +131,12 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX executions_unfinished ON executions (finished);
     "#,
+    // 2: owed removals are found by an index, not by reading every lease.
+    r#"
+    ALTER TABLE leases ADD COLUMN removing INTEGER NOT NULL DEFAULT 0;
+    UPDATE leases SET removing = coalesce(json_extract(body, '$.removing'), 0);
+    CREATE INDEX leases_owed ON leases (removing) WHERE removing = 1;
+    "#,
 ];
 
 /// The SQLite database of the local twin: one connection behind a mutex,

@@ -307,18 +307,19 @@ impl RequestStore for SqliteRequestStore {
         let key = lease.assignment.key();
         let version = version_to_sql(lease.version);
         let body = to_json(lease)?;
+        let removing = lease.removing;
         self.db
             .call(move |conn| {
                 let changed = match expected_version {
                     None => conn.execute(
-                        "INSERT INTO leases (assignment_key, version, body) VALUES (?1, ?2, ?3)
+                        "INSERT INTO leases (assignment_key, version, body, removing) VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT (assignment_key) DO NOTHING",
-                        params![key, version, body],
+                        params![key, version, body, removing],
                     ),
                     Some(expected) => conn.execute(
-                        "UPDATE leases SET version = ?2, body = ?3
-                         WHERE assignment_key = ?1 AND version = ?4",
-                        params![key, version, body, version_to_sql(expected)],
+                        "UPDATE leases SET version = ?2, body = ?3, removing = ?4
+                         WHERE assignment_key = ?1 AND version = ?5",
+                        params![key, version, body, removing, version_to_sql(expected)],
                     ),
                 }
                 .map_err(db_error)?;
@@ -328,6 +329,24 @@ impl RequestStore for SqliteRequestStore {
                 Ok(())
             })
             .await
+    }
+
+    async fn owed_leases(&self) -> TeamResult<Vec<Lease>> {
+        let bodies: Vec<String> = self
+            .db
+            .call(|conn| {
+                let mut statement = conn
+                    .prepare_cached(
+                        "SELECT body FROM leases WHERE removing = 1 ORDER BY assignment_key",
+                    )
+                    .map_err(db_error)?;
+                let rows = statement
+                    .query_map([], |row| row.get(0))
+                    .map_err(db_error)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(db_error)
+            })
+            .await?;
+        bodies.iter().map(|b| from_json("lease", b)).collect()
     }
 }
 

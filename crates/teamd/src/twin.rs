@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use serde_json::json;
 use team_api::{AppState, HmacJwt};
 use team_asl::{Engine, StateMachine};
+use team_core::executions::{RevokeCause, RevokeInput};
 use team_core::ports::{Clock, WorkflowKind};
 use team_core::service::PollPolicy;
 use team_core::steps::StepFunction;
@@ -199,13 +199,13 @@ impl Twin {
         let now = self.clock.now();
         let mut work = 0;
         for (request_id, due_at) in self.scheduler.due(now).await {
-            let name = format!("end-{request_id}");
+            let input = RevokeInput::new(&request_id);
             let started = self
                 .engine
                 .start_execution(
                     WorkflowKind::Revoke.name(),
-                    &name,
-                    json!({ "requestId": request_id.as_str() }),
+                    &input.execution_name(RevokeCause::EndTime),
+                    input.to_value(),
                 )
                 .await;
             match started {
