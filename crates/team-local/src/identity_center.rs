@@ -10,6 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use team_core::ids::{AccountId, PermissionSetArn, UserId};
+use team_core::policy::Principal;
 use team_core::ports::{
     AccessProvisioner, ActivityEvent, Clock, Operation, OperationStatus, SessionActivity,
 };
@@ -30,28 +31,43 @@ pub const SIM_REGION: &str = "us-east-1";
 const CREATE: &str = "CreateAccountAssignment";
 const DELETE: &str = "DeleteAccountAssignment";
 
+/// The reason a `fail-create` or `fail-delete` fault gives when none was specified.
+pub const DEFAULT_FAILURE_REASON: &str = "simulated failure";
+
+/// What [`SimIdentityCenter`] calls once when [`SimFaults::die_after_next_side_effect`]
+/// is set and a create or delete has been committed. `teamd` kills its process here.
+pub type SideEffectHook = Arc<dyn Fn() + Send + Sync>;
+
 /// Faults the simulated Identity Center injects.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SimFaults {
-    /// The next this many calls (create, delete or status) fail with a
+    /// The next this many calls (create, delete, status or list) fail with a
     /// retryable `ThrottlingException` ([`TeamError::Transient`]).
     pub throttle_next: u32,
     /// Creating an assignment on these accounts ends `FAILED` with the reason; nothing is created.
     pub fail_create: BTreeMap<AccountId, String>,
     /// Deleting an assignment on these accounts ends `FAILED` with the reason; nothing is deleted.
     pub fail_delete: BTreeMap<AccountId, String>,
+    /// Every call (create, delete, status or list) first waits this long, in real
+    /// time (`tokio::time::sleep`), whatever the injected clock says.
+    pub latency: Duration,
+    /// Once the next create or delete operation has been committed (its side effect
+    /// happened), the [`SideEffectHook`] is called and this flag clears: a crash
+    /// between Identity Center's side effect and TEAM-rs recording it.
+    pub die_after_next_side_effect: bool,
 }
 
 impl SimFaults {
     /// Adds one fault from a command-line spec: `throttle:N` (the next N calls
     /// are throttled), `fail-create:ACCOUNT:REASON` or `fail-delete:ACCOUNT:REASON`
-    /// (the reason may contain `:`; without one a generic reason is used).
+    /// (the reason may contain `:`; without one a generic reason is used), or
+    /// `latency:MS` (every call first waits MS milliseconds).
     pub fn parse_spec(&mut self, spec: &str) -> TeamResult<()> {
         let bad = |why: &str| {
             TeamError::validation(
                 "fault",
                 format!(
-                    "'{spec}': {why}; use throttle:N, fail-create:ACCOUNT:REASON or fail-delete:ACCOUNT:REASON"
+                    "'{spec}': {why}; use throttle:N, fail-create:ACCOUNT:REASON, fail-delete:ACCOUNT:REASON or latency:MS"
                 ),
             )
         };
@@ -63,12 +79,19 @@ impl SimFaults {
                     .parse()
                     .map_err(|_| bad("N must be a whole number"))?;
             }
+            "latency" => {
+                let ms: u64 = rest
+                    .trim()
+                    .parse()
+                    .map_err(|_| bad("MS must be a whole number of milliseconds"))?;
+                self.latency = Duration::from_millis(ms);
+            }
             kind @ ("fail-create" | "fail-delete") => {
                 let (account, reason) = rest.split_once(':').unwrap_or((rest, ""));
                 let account = AccountId::parse(account.trim())
                     .map_err(|_| bad("ACCOUNT must be a 12-digit account id"))?;
                 let reason = match reason.trim() {
-                    "" => "simulated failure".to_string(),
+                    "" => DEFAULT_FAILURE_REASON.to_string(),
                     r => r.to_string(),
                 };
                 let map = if kind == "fail-create" {
@@ -108,6 +131,7 @@ pub struct SimIdentityCenter {
     clock: Arc<dyn Clock>,
     settle_delay: Duration,
     faults: Mutex<SimFaults>,
+    side_effect_hook: Mutex<Option<SideEffectHook>>,
 }
 
 impl std::fmt::Debug for SimIdentityCenter {
@@ -115,6 +139,7 @@ impl std::fmt::Debug for SimIdentityCenter {
         f.debug_struct("SimIdentityCenter")
             .field("settle_delay", &self.settle_delay)
             .field("faults", &*self.lock_faults())
+            .field("side_effect_hook", &self.hook().is_some())
             .finish_non_exhaustive()
     }
 }
@@ -133,18 +158,39 @@ impl SimIdentityCenter {
             clock,
             settle_delay,
             faults: Mutex::new(faults),
+            side_effect_hook: Mutex::new(None),
         }
+    }
+
+    /// Sets what is called once, right after a create or delete has been committed,
+    /// when [`SimFaults::die_after_next_side_effect`] is set (replacing any earlier
+    /// hook). Without a hook that fault only clears itself and logs.
+    pub fn set_side_effect_hook(&self, hook: SideEffectHook) {
+        *self
+            .side_effect_hook
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(hook);
     }
 
     /// Replaces the faults (at run time).
     pub fn set_faults(&self, faults: SimFaults) {
+        self.update_faults(|current| *current = faults);
+    }
+
+    /// Changes the faults in place (at run time), atomically with respect to the
+    /// calls using them up, and answers the faults now set.
+    pub fn update_faults(&self, change: impl FnOnce(&mut SimFaults)) -> SimFaults {
+        let mut faults = self.lock_faults();
+        change(&mut faults);
         tracing::info!(
             throttle_next = faults.throttle_next,
             fail_create = faults.fail_create.len(),
             fail_delete = faults.fail_delete.len(),
+            latency_ms = u64::try_from(faults.latency.as_millis()).unwrap_or(u64::MAX),
+            die_after_next_side_effect = faults.die_after_next_side_effect,
             "simulated Identity Center faults set"
         );
-        *self.lock_faults() = faults;
+        faults.clone()
     }
 
     /// The faults still pending.
@@ -199,10 +245,97 @@ impl SimIdentityCenter {
             .collect()
     }
 
+    /// Creates `assignment` at once, as someone outside TEAM-rs would (the console,
+    /// another tool): no operation to poll, no faults, no lease. The call is
+    /// recorded in the activity log as a `CreateAccountAssignment`. Creating an
+    /// existing assignment changes nothing but the log.
+    pub async fn assign_outside_team(&self, assignment: &Assignment) -> TeamResult<()> {
+        let now_ns = to_ns(self.clock.now());
+        let (user, account, ps) = (
+            assignment.user_id.to_string(),
+            assignment.account_id.to_string(),
+            assignment.permission_set_arn.to_string(),
+        );
+        self.db
+            .call(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(db_error)?;
+                // Operations already due settle first, so they cannot undo this one.
+                settle_due(&tx, now_ns).map_err(db_error)?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO sim_assignments (user_id, account_id, permission_set_arn)
+                     VALUES (?1, ?2, ?3)",
+                    params![user, account, ps],
+                )
+                .map_err(db_error)?;
+                tx.execute(
+                    "INSERT INTO sim_activity (at_ns, user_id, account_id, permission_set_arn,
+                         event_name, event_source, region)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        now_ns,
+                        user,
+                        account,
+                        ps,
+                        CREATE,
+                        SSO_EVENT_SOURCE,
+                        SIM_REGION
+                    ],
+                )
+                .map_err(db_error)?;
+                tx.commit().map_err(db_error)
+            })
+            .await?;
+        tracing::info!(
+            assignment = %assignment.key(),
+            "account assignment created outside TEAM-rs in the simulated Identity Center"
+        );
+        Ok(())
+    }
+
     fn lock_faults(&self) -> MutexGuard<'_, SimFaults> {
         self.faults
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn hook(&self) -> Option<SideEffectHook> {
+        self.side_effect_hook
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Waits the configured latency (real time: a manual clock's sleep would move test time).
+    async fn latency(&self) {
+        let latency = self.lock_faults().latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
+
+    /// Called once a create or delete is committed: uses up the die fault, if set.
+    fn side_effect_committed(&self, call: &str, operation_id: &str) {
+        let die = std::mem::take(&mut self.lock_faults().die_after_next_side_effect);
+        if !die {
+            return;
+        }
+        match self.hook() {
+            Some(hook) => {
+                tracing::warn!(
+                    call,
+                    operation_id,
+                    "simulated Identity Center committed a side effect: calling the die hook"
+                );
+                hook();
+            }
+            None => tracing::warn!(
+                call,
+                operation_id,
+                "die-after-next-side-effect fault used up, but no hook is set: nothing dies"
+            ),
+        }
     }
 
     /// Uses up one throttled call, if any are left.
@@ -224,6 +357,7 @@ impl SimIdentityCenter {
 
     async fn start(&self, assignment: &Assignment, deletion: bool) -> TeamResult<Operation> {
         let call = if deletion { DELETE } else { CREATE };
+        self.latency().await;
         self.throttle(call)?;
         let failure = {
             let faults = self.lock_faults();
@@ -268,6 +402,7 @@ impl SimIdentityCenter {
                 tx.commit().map_err(db_error)
             })
             .await?;
+        self.side_effect_committed(call, &id);
         tracing::info!(
             operation_id = %id,
             call,
@@ -354,6 +489,7 @@ impl AccessProvisioner for SimIdentityCenter {
         } else {
             "DescribeAccountAssignmentCreationStatus"
         };
+        self.latency().await;
         self.throttle(call)?;
         let now_ns = to_ns(self.clock.now());
         let id = operation.id.clone();
@@ -389,6 +525,23 @@ impl AccessProvisioner for SimIdentityCenter {
                 }),
             },
         }
+    }
+
+    /// The simulation holds user assignments only (as TEAM-rs makes them).
+    async fn assigned_principals(
+        &self,
+        account: &AccountId,
+        permission_set: &PermissionSetArn,
+    ) -> TeamResult<Vec<Principal>> {
+        self.latency().await;
+        self.throttle("ListAccountAssignments")?;
+        let wanted = (account.clone(), permission_set.clone());
+        let list = self.try_assignments().await?;
+        Ok(list
+            .into_iter()
+            .filter(|a| a.account_id == wanted.0 && a.permission_set_arn == wanted.1)
+            .map(|a| Principal::User(a.user_id))
+            .collect())
     }
 }
 

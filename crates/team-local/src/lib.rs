@@ -9,8 +9,9 @@
 //! - [`Seed`], [`SimDirectory`], [`SimOrganization`]: a simulated organization
 //!   and Identity Center directory from a seed file ([`DEMO_SEED`] by default);
 //! - [`SimIdentityCenter`], [`SimActivity`], [`SimFaults`]: simulated account
-//!   assignments that settle asynchronously, with injectable faults, and the
-//!   CloudTrail-like activity of those calls;
+//!   assignments that settle asynchronously, with injectable faults (throttling,
+//!   failures, latency, a crash right after a side effect) that can change at run
+//!   time, and the CloudTrail-like activity of those calls;
 //! - [`LocalScheduler`]: durable end-of-session timers;
 //! - [`Outbox`]: the notification outbox;
 //! - [`SystemClock`], [`ManualClock`], [`UuidIds`]: time and ids;
@@ -32,7 +33,8 @@ pub use clock::ManualClock;
 pub use db::Db;
 pub use executions::SqliteExecutionStore;
 pub use identity_center::{
-    DEFAULT_SETTLE_DELAY, SIM_REGION, SSO_EVENT_SOURCE, SimActivity, SimFaults, SimIdentityCenter,
+    DEFAULT_FAILURE_REASON, DEFAULT_SETTLE_DELAY, SIM_REGION, SSO_EVENT_SOURCE, SideEffectHook,
+    SimActivity, SimFaults, SimIdentityCenter,
 };
 pub use outbox::{Outbox, StoredNotification};
 pub use scheduler::LocalScheduler;

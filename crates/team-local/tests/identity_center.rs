@@ -4,12 +4,14 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use common::{PS, T0, TempDir, assignment, clock};
 use team_contract::fixtures::request;
 use team_core::TeamError;
-use team_core::ids::{AccountId, RequestId, UserId};
+use team_core::ids::{AccountId, PermissionSetArn, RequestId, UserId};
+use team_core::policy::Principal;
 use team_core::ports::{AccessProvisioner, Operation, OperationStatus, SessionActivity};
 use team_local::{Db, ManualClock, SSO_EVENT_SOURCE, SimActivity, SimFaults, SimIdentityCenter};
 
@@ -272,6 +274,9 @@ fn fault_specs_parse_and_bad_ones_are_refused() {
         "throttle:x",
         "throttle:-1",
         "fail-create:123:reason",
+        "latency:x",
+        "latency:-5",
+        "latency:1.5",
         "nocolon",
         "",
     ] {
@@ -373,4 +378,246 @@ async fn activity_lists_the_assignment_calls_of_the_session_window() {
             .iter()
             .all(|e| e.event_source == SSO_EVENT_SOURCE && e.region.is_some())
     );
+}
+
+#[test]
+fn a_latency_spec_sets_the_latency_in_milliseconds() {
+    // GIVEN no faults
+    let mut faults = SimFaults::default();
+    // WHEN a latency spec is added
+    faults.parse_spec("latency:250").unwrap();
+    // THEN every call will wait that long, and nothing else is set
+    assert_eq!(
+        faults,
+        SimFaults {
+            latency: Duration::from_millis(250),
+            ..SimFaults::default()
+        }
+    );
+}
+
+/// Runs `call` and answers how long it took in real time.
+async fn timed<T>(call: impl std::future::Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let out = call.await;
+    (out, started.elapsed())
+}
+
+#[tokio::test]
+async fn latency_delays_every_call_in_real_time_without_moving_the_clock() {
+    // GIVEN a simulated Identity Center with 60 ms of latency
+    let latency = Duration::from_millis(60);
+    let clock = clock();
+    let faults = SimFaults {
+        latency,
+        ..SimFaults::default()
+    };
+    let ic = center(Db::in_memory().unwrap(), clock.clone(), faults);
+    let a = assignment("u-alice", ACCOUNT);
+
+    // WHEN each kind of call is made
+    let (op, create) = timed(ic.create_assignment(&a)).await;
+    let op = op.unwrap();
+    let (_, status_call) = timed(ic.operation_status(&op)).await;
+    let (_, list) = timed(ic.assigned_principals(&a.account_id, &a.permission_set_arn)).await;
+    let (_, delete) = timed(ic.delete_assignment(&a)).await;
+
+    // THEN each one took at least the latency
+    for (call, took) in [
+        ("create", create),
+        ("status", status_call),
+        ("list", list),
+        ("delete", delete),
+    ] {
+        assert!(took >= latency, "{call} took only {took:?}");
+    }
+    // AND the injected clock did not move (the wait is real time)
+    assert_eq!(clock.now_utc(), T0);
+}
+
+#[tokio::test]
+async fn a_throttled_call_waits_the_latency_before_failing() {
+    // GIVEN latency and one throttled call
+    let latency = Duration::from_millis(40);
+    let faults = SimFaults {
+        latency,
+        throttle_next: 1,
+        ..SimFaults::default()
+    };
+    let ic = center(Db::in_memory().unwrap(), clock(), faults);
+    // WHEN the call is made
+    let (result, took) = timed(ic.create_assignment(&assignment("u-alice", ACCOUNT))).await;
+    // THEN it is throttled, after the latency
+    assert!(matches!(result, Err(TeamError::Transient(_))), "{result:?}");
+    assert!(took >= latency, "took only {took:?}");
+}
+
+/// A hook that counts its calls.
+fn counting_hook() -> (team_local::SideEffectHook, Arc<AtomicUsize>) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let hook: team_local::SideEffectHook = Arc::new(move || {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    (hook, calls)
+}
+
+fn dying() -> SimFaults {
+    SimFaults {
+        die_after_next_side_effect: true,
+        ..SimFaults::default()
+    }
+}
+
+#[tokio::test]
+async fn the_die_hook_runs_once_after_a_create_and_again_only_when_set_again() {
+    // GIVEN the die fault and a hook that counts
+    let (ic, _clock) = fresh();
+    let (hook, calls) = counting_hook();
+    ic.set_side_effect_hook(hook);
+    ic.set_faults(dying());
+    let a = assignment("u-alice", ACCOUNT);
+
+    // WHEN two creates are made
+    ic.create_assignment(&a).await.unwrap();
+    ic.create_assignment(&a).await.unwrap();
+
+    // THEN the hook ran once, and the fault cleared
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(!ic.faults().die_after_next_side_effect);
+
+    // AND set again, the next delete calls it once more
+    ic.set_faults(dying());
+    ic.delete_assignment(&a).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert!(!ic.faults().die_after_next_side_effect);
+}
+
+#[tokio::test]
+async fn the_side_effect_is_committed_before_the_die_hook_runs() {
+    // GIVEN a hook that kills the call (a panic stands in for the process dying)
+    let (ic, clock) = fresh();
+    let ic = Arc::new(ic);
+    ic.set_side_effect_hook(Arc::new(|| panic!("the process dies here")));
+    ic.set_faults(dying());
+    let a = assignment("u-alice", ACCOUNT);
+
+    // WHEN a create is made and never returns
+    let creating = {
+        let (ic, a) = (ic.clone(), a.clone());
+        tokio::spawn(async move { ic.create_assignment(&a).await })
+    };
+    let died = creating.await.unwrap_err();
+    assert!(died.is_panic(), "the hook ran");
+
+    // THEN Identity Center went ahead anyway: the assignment settles
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(ic.assignments().await, vec![a]);
+    assert!(!ic.faults().die_after_next_side_effect);
+}
+
+#[tokio::test]
+async fn without_a_hook_the_die_fault_only_clears() {
+    // GIVEN the die fault and no hook
+    let (ic, clock) = fresh();
+    ic.set_faults(dying());
+    let a = assignment("u-alice", ACCOUNT);
+    // WHEN a create is made
+    let op = ic.create_assignment(&a).await.unwrap();
+    // THEN it works as usual and the fault is used up
+    assert!(!ic.faults().die_after_next_side_effect);
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(status(&ic, &op).await, OperationStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn a_throttled_call_does_not_use_up_the_die_fault() {
+    // GIVEN one throttled call and the die fault
+    let (ic, _clock) = fresh();
+    let (hook, calls) = counting_hook();
+    ic.set_side_effect_hook(hook);
+    ic.set_faults(SimFaults {
+        throttle_next: 1,
+        ..dying()
+    });
+    let a = assignment("u-alice", ACCOUNT);
+    // WHEN the first create is throttled (no side effect)
+    assert!(ic.create_assignment(&a).await.is_err());
+    // THEN the hook has not run and the fault waits for the next side effect
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    assert!(ic.faults().die_after_next_side_effect);
+    ic.create_assignment(&a).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn update_faults_changes_only_what_it_touches() {
+    // GIVEN a throttle and a failing account
+    let (ic, _clock) = fresh();
+    ic.set_faults(SimFaults::from_specs(["throttle:2", "fail-create:123456789012:x"]).unwrap());
+    // WHEN latency is added
+    let now = ic.update_faults(|f| f.latency = Duration::from_millis(5));
+    // THEN the answer and the faults hold all three
+    assert_eq!(now, ic.faults());
+    assert_eq!(now.throttle_next, 2);
+    assert_eq!(now.fail_create.len(), 1);
+    assert_eq!(now.latency, Duration::from_millis(5));
+}
+
+#[tokio::test]
+async fn an_assignment_made_outside_team_exists_at_once_and_is_logged() {
+    // GIVEN a simulated Identity Center with its activity log
+    let db = Db::in_memory().unwrap();
+    let clock = clock();
+    let ic = center(db.clone(), clock.clone(), SimFaults::default());
+    let alice = UserId::parse("u-alice").unwrap();
+    let account = AccountId::parse(ACCOUNT).unwrap();
+    let mut r = request(&RequestId::parse("r1").unwrap(), &alice, &account, T0);
+    r.start_time = T0;
+    r.end_time = T0 + time::Duration::hours(1);
+    let a = r.assignment();
+
+    // WHEN someone outside TEAM-rs assigns it (twice)
+    ic.assign_outside_team(&a).await.unwrap();
+    ic.assign_outside_team(&a).await.unwrap();
+
+    // THEN it exists without the clock moving, once
+    assert_eq!(ic.assignments().await, vec![a.clone()]);
+    assert_eq!(
+        ic.assigned_principals(&a.account_id, &a.permission_set_arn)
+            .await
+            .unwrap(),
+        vec![Principal::User(alice)]
+    );
+    assert!(
+        ic.assigned_principals(&a.account_id, &PermissionSetArn::parse(OTHER_PS).unwrap())
+            .await
+            .unwrap()
+            .is_empty(),
+        "another permission set has nobody"
+    );
+    // AND each call is in the activity log
+    let events = SimActivity::new(db).activity(&r).await.unwrap();
+    let names: Vec<&str> = events.iter().map(|e| e.event_name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["CreateAccountAssignment", "CreateAccountAssignment"]
+    );
+}
+
+const OTHER_PS: &str = "arn:aws:sso:::permissionSet/ssoins-1111111111111111/ps-bbbbbbbbbbbbbbbb";
+
+#[tokio::test]
+async fn faults_do_not_apply_to_assignments_made_outside_team() {
+    // GIVEN every call throttled and creates failing on the account
+    let (ic, _clock) = fresh();
+    ic.set_faults(
+        SimFaults::from_specs(["throttle:5", &format!("fail-create:{ACCOUNT}:nope")]).unwrap(),
+    );
+    let a = assignment("u-alice", ACCOUNT);
+    // WHEN someone outside TEAM-rs assigns
+    ic.assign_outside_team(&a).await.unwrap();
+    // THEN it exists, and no throttle was used up
+    assert_eq!(ic.assignments().await, vec![a]);
+    assert_eq!(ic.faults().throttle_next, 5);
 }

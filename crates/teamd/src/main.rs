@@ -31,7 +31,8 @@ struct Args {
     /// How long simulated account assignment operations stay IN_PROGRESS, in milliseconds.
     #[arg(long, env = "TEAMD_SETTLE_MS", default_value_t = 2000)]
     settle_ms: u64,
-    /// Inject Identity Center faults: `throttle:N`, `fail-create:ACCOUNT:REASON`, `fail-delete:ACCOUNT:REASON`.
+    /// Inject Identity Center faults: `throttle:N`, `fail-create:ACCOUNT:REASON`, `fail-delete:ACCOUNT:REASON`,
+    /// `latency:MS` (more at run time: `POST /api/local/faults`).
     #[arg(long = "fault")]
     faults: Vec<String>,
     /// Log as JSON lines.
@@ -111,6 +112,8 @@ async fn run(args: Args) -> Result<(), BoxError> {
         poll: PollPolicy::default(),
     };
     let twin = Arc::new(Twin::build(config).await?);
+    twin.identity_center
+        .set_side_effect_hook(Arc::new(die_on_purpose));
     let mut app = twin.router();
     let web_dir = args.web_dir.clone().or_else(|| {
         let default = PathBuf::from("web/dist");
@@ -140,6 +143,17 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let _ = stop_tx.send(true);
     let _ = driver.await;
     Ok(())
+}
+
+/// The `dieAfterNextSideEffect` fault: Identity Center has done its side effect and
+/// teamd dies before recording it, abruptly like SIGKILL (exit status 137, nothing
+/// flushed, no graceful shutdown), so a restart shows how TEAM-rs recovers.
+fn die_on_purpose() {
+    tracing::error!(
+        "teamd dies ON PURPOSE now (injected fault dieAfterNextSideEffect): \
+         an Identity Center side effect was just committed and is not recorded yet"
+    );
+    std::process::exit(137);
 }
 
 /// Ctrl-C, or SIGTERM from a process manager: both stop serving and let the driver finish
