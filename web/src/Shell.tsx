@@ -27,6 +27,7 @@ const EligibilityPolicyForm = named(() => import('./pages/admin/EligibilityPolic
 const ApproverPolicies = named(() => import('./pages/admin/ApproverPolicies'), 'ApproverPolicies');
 const ApproverPolicyForm = named(() => import('./pages/admin/ApproverPolicies'), 'ApproverPolicyForm');
 const SettingsPage = named(() => import('./pages/admin/Settings'), 'SettingsPage');
+const RevokeAllPage = named(() => import('./pages/admin/RevokeAll'), 'RevokeAllPage');
 
 function navItems(roles: Roles): SideNavigationProps.Item[] {
   const items: SideNavigationProps.Item[] = [
@@ -72,6 +73,7 @@ function navItems(roles: Roles): SideNavigationProps.Item[] {
         { type: 'link', text: 'Eligibility policies', href: '/admin/eligibility' },
         { type: 'link', text: 'Approver policies', href: '/admin/approvers' },
         { type: 'link', text: 'Settings', href: '/admin/settings' },
+        { type: 'link', text: 'Revoke all access', href: '/admin/revoke-all' },
       ],
     });
   }
@@ -194,6 +196,10 @@ export function Shell() {
                 element={me.roles.admin ? <ApproverPolicyForm /> : <Forbidden role="admin" />}
               />
               <Route path="/admin/settings" element={me.roles.admin ? <SettingsPage /> : <Forbidden role="admin" />} />
+              <Route
+                path="/admin/revoke-all"
+                element={me.roles.admin ? <RevokeAllPage /> : <Forbidden role="admin" />}
+              />
               <Route
                 path="*"
                 element={

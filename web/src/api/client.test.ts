@@ -149,6 +149,63 @@ describe('TeamApi', () => {
     expect(calls[3].init?.body).toBe('{"comment":"too risky"}');
   });
 
+  it('sends cancel with an optional comment', async () => {
+    const calls: { url: string; init?: RequestInit }[] = [];
+    const fetchImpl = (async (url: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ url: String(url), init });
+      return reply(200, JSON.stringify({ id: 'r1', status: 'cancelled' }));
+    }) as typeof fetch;
+    const api = new TeamApi(new HttpClient({ baseUrl: '', getToken: () => 't', fetchImpl }));
+    const cancelled = await api.cancel('r1');
+    await api.cancel('r 2', '  compromised account  ');
+    expect(cancelled.status).toBe('cancelled');
+    expect(calls[0].url).toBe('/api/requests/r1/cancel');
+    expect(calls[0].init?.method).toBe('POST');
+    expect(calls[0].init?.body).toBe('{}');
+    expect(calls[1].url).toBe('/api/requests/r%202/cancel');
+    expect(calls[1].init?.body).toBe('{"comment":"compromised account"}');
+  });
+
+  it('calls revoke-all for one user and returns what it did', async () => {
+    const calls: { url: string; init?: RequestInit }[] = [];
+    const answer = {
+      userId: '9067-abc/def',
+      revoked: ['r1'],
+      cancelled: ['r2', 'r3'],
+      failed: [{ requestId: 'r4', error: 'the request changed meanwhile' }],
+    };
+    const fetchImpl = (async (url: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ url: String(url), init });
+      return reply(200, JSON.stringify(answer));
+    }) as typeof fetch;
+    const api = new TeamApi(new HttpClient({ baseUrl: 'https://team.example.com', getToken: () => 't', fetchImpl }));
+    const out = await api.revokeAll('9067-abc/def', ' INC-42 ');
+    expect(calls[0].url).toBe('https://team.example.com/api/admin/users/9067-abc%2Fdef/revoke-all');
+    expect(calls[0].init?.method).toBe('POST');
+    expect(calls[0].init?.body).toBe('{"comment":"INC-42"}');
+    expect((calls[0].init?.headers as Record<string, string>).Authorization).toBe('Bearer t');
+    expect(out).toEqual(answer);
+    expect(out.failed[0].requestId).toBe('r4');
+  });
+
+  it('surfaces the required-comment refusal of revoke-all and admin actions as a field error', async () => {
+    const body = JSON.stringify({
+      error: { code: 'ValidationError', message: 'comment is required by the TEAM settings', field: 'comment' },
+    });
+    const sent: (BodyInit | null | undefined)[] = [];
+    const fetchImpl = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+      sent.push(init?.body);
+      return reply(400, body);
+    }) as typeof fetch;
+    const api = new TeamApi(new HttpClient({ baseUrl: '', getToken: () => 't', fetchImpl }));
+    const refused = { name: 'ApiError', status: 400, code: 'ValidationError', field: 'comment' };
+    await expect(api.revokeAll('u1', '   ')).rejects.toMatchObject(refused);
+    await expect(api.cancel('r1')).rejects.toMatchObject(refused);
+    await expect(api.revoke('r1', '')).rejects.toMatchObject(refused);
+    // A blank comment is not sent at all: the server decides whether it is required.
+    expect(sent).toEqual(['{}', '{}', '{}']);
+  });
+
   it('follows nextToken through every page', async () => {
     let n = 0;
     const fetchImpl = (async () => {

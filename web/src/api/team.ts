@@ -20,6 +20,7 @@ import type {
   PermissionSet,
   RequestEvent,
   RequestPage,
+  RevokeAll,
   Settings,
   Status,
   User,
@@ -91,14 +92,28 @@ export class TeamApi {
     return this.http.request('POST', `/api/requests/${enc(id)}/reject`, { body: commentBody(comment) });
   }
 
-  /** Ends a running session early (requester) or revokes access (approver). */
+  /**
+   * Ends a running session early (requester) or revokes access (approver; a TEAM admin,
+   * whose comment is required).
+   */
   revoke(id: string, comment?: string): Promise<AccessRequest> {
     return this.http.request('POST', `/api/requests/${enc(id)}/revoke`, { body: commentBody(comment) });
   }
 
-  /** Withdraws a request before access starts (requester). */
-  cancel(id: string): Promise<AccessRequest> {
-    return this.http.request('POST', `/api/requests/${enc(id)}/cancel`);
+  /**
+   * Withdraws a request before access starts (requester, comment optional), or cancels
+   * anyone's (a TEAM admin, whose comment is required).
+   */
+  cancel(id: string, comment?: string): Promise<AccessRequest> {
+    return this.http.request('POST', `/api/requests/${enc(id)}/cancel`, { body: commentBody(comment) });
+  }
+
+  /**
+   * The kill switch (admins; comment required): ends every running session of one
+   * Identity Center user and closes every request of theirs that has not started.
+   */
+  revokeAll(userId: string, comment: string): Promise<RevokeAll> {
+    return this.http.request('POST', `/api/admin/users/${enc(userId)}/revoke-all`, { body: commentBody(comment) });
   }
 
   settings(): Promise<Settings> {

@@ -60,8 +60,15 @@ export interface AccessRequest {
   requester: UserRef;
   account: AccountRef;
   permissionSet: PermissionSetRef;
+  /** The requested start until access is granted; from then on when access actually started. */
   startTime: string;
+  /**
+   * Whether the requester chose `startTime`. False: the session runs `durationMinutes`
+   * from the moment access is granted, and `startTime`/`endTime` are set at grant time.
+   */
+  fixedWindow: boolean;
   durationMinutes: number;
+  /** The planned end; once the session ended early (end, revoke), when it actually ended. */
   endTime: string;
   justification: string;
   ticketNo?: string;
@@ -91,6 +98,7 @@ export type EventKind =
   | 'revoked'
   | 'access-removed'
   | 'access-kept'
+  | 'removal-failed'
   | 'error'
   | 'notified';
 
@@ -108,6 +116,23 @@ export interface RequestEvent {
 export interface RequestPage {
   items: AccessRequest[];
   nextToken?: string;
+}
+
+/** `team_core::service::RevokeAllFailure`: a request `revoke-all` could not close. */
+export interface RevokeAllFailure {
+  requestId: string;
+  error: string;
+}
+
+/** `team_core::service::RevokeAll`: the answer of `POST /api/admin/users/{id}/revoke-all`. */
+export interface RevokeAll {
+  userId: string;
+  /** Running sessions (access being removed) and approved or scheduled requests. */
+  revoked: string[];
+  /** Requests that were waiting for approvers. */
+  cancelled: string[];
+  /** Requests still open, with why. */
+  failed: RevokeAllFailure[];
 }
 
 /** `team_core::service::ListScope`. */

@@ -1,4 +1,5 @@
-// Approve, reject, cancel, end early and revoke: one modal, opened from any page.
+// Approve, reject, cancel, end early and revoke (and an admin's cancel and revoke): one
+// modal, opened from any page.
 
 import { useState, type ReactNode } from 'react';
 import Modal from '@cloudscape-design/components/modal';
@@ -10,10 +11,12 @@ import Textarea from '@cloudscape-design/components/textarea';
 import Alert from '@cloudscape-design/components/alert';
 import type { AccessRequest } from '../api/types';
 import { useApp, useFlash } from '../context';
+import { MAX_COMMENT_CHARS, commentProblem } from '../lib/comment';
 import { splitError } from '../lib/errors';
+import { startsOnGrant } from '../lib/status';
 import { formatDateTime, formatMinutes } from '../lib/time';
 
-export type ActionKind = 'approve' | 'reject' | 'cancel' | 'end' | 'revoke';
+export type ActionKind = 'approve' | 'reject' | 'cancel' | 'end' | 'revoke' | 'admin-cancel' | 'admin-revoke';
 
 interface Spec {
   title: string;
@@ -23,6 +26,8 @@ interface Spec {
   comment: boolean;
   /** Whether the settings' "comment required" applies. */
   settingsRequireComment: boolean;
+  /** Whether a comment is always required (a TEAM admin closing someone's request). */
+  alwaysRequireComment?: boolean;
   danger: boolean;
   text: string;
 }
@@ -73,6 +78,26 @@ const SPECS: Record<ActionKind, Spec> = {
     danger: true,
     text: "The requester's access is removed now.",
   },
+  'admin-cancel': {
+    title: 'Cancel request (admin)',
+    confirm: 'Cancel request',
+    done: 'Request cancelled',
+    comment: true,
+    settingsRequireComment: false,
+    alwaysRequireComment: true,
+    danger: true,
+    text: 'As a TEAM admin you cancel this request before access starts: the requester never gets this access. The requester and approvers are told, with your comment.',
+  },
+  'admin-revoke': {
+    title: 'Revoke access (admin)',
+    confirm: 'Revoke',
+    done: 'Access revoked',
+    comment: true,
+    settingsRequireComment: false,
+    alwaysRequireComment: true,
+    danger: true,
+    text: "As a TEAM admin you revoke this request: a running session ends and the requester's access is removed now; a session that has not started never starts. The requester and approvers are told, with your comment.",
+  },
 };
 
 interface Open {
@@ -107,9 +132,13 @@ export function useRequestActions(onDone: (updated: AccessRequest) => void): {
   if (current) {
     const spec = SPECS[current.kind];
     const r = current.request;
+    const always = spec.alwaysRequireComment === true;
     // Known only to those who may read the settings (admins); the server decides anyway.
     const required =
-      (spec.settingsRequireComment && settings?.commentRequired === true) || commentError !== null;
+      always || (spec.settingsRequireComment && settings?.commentRequired === true) || commentError !== null;
+    // An admin's comment is checked here: the button waits for one; too long shows at once.
+    const problem = always ? commentProblem(comment, true) : null;
+    const shownCommentError = commentError ?? (comment.trim() ? problem : null);
     const run = async () => {
       setBusy(true);
       setCommentError(null);
@@ -126,8 +155,12 @@ export function useRequestActions(onDone: (updated: AccessRequest) => void): {
           case 'cancel':
             updated = await api.cancel(r.id);
             break;
+          case 'admin-cancel':
+            updated = await api.cancel(r.id, comment);
+            break;
           case 'end':
           case 'revoke':
+          case 'admin-revoke':
             updated = await api.revoke(r.id, comment);
             break;
         }
@@ -158,7 +191,13 @@ export function useRequestActions(onDone: (updated: AccessRequest) => void): {
               <Button variant="link" onClick={close} disabled={busy} data-testid="action-dismiss">
                 Close
               </Button>
-              <Button variant="primary" loading={busy} onClick={() => void run()} data-testid="action-confirm">
+              <Button
+                variant="primary"
+                loading={busy}
+                disabled={problem !== null}
+                onClick={() => void run()}
+                data-testid="action-confirm"
+              >
                 {spec.confirm}
               </Button>
             </SpaceBetween>
@@ -171,7 +210,10 @@ export function useRequestActions(onDone: (updated: AccessRequest) => void): {
               {r.permissionSet.name} on {r.account.name || r.account.id} ({r.account.id})
             </Box>
             <Box variant="small" display="block">
-              Requested by {r.requester.username}, {formatDateTime(r.startTime)} for {formatMinutes(r.durationMinutes)}
+              Requested by {r.requester.username},{' '}
+              {startsOnGrant(r)
+                ? `${formatMinutes(r.durationMinutes)} from when access is granted`
+                : `${formatDateTime(r.startTime)} for ${formatMinutes(r.durationMinutes)}`}
             </Box>
             <Box variant="p">{spec.text}</Box>
           </Box>
@@ -184,14 +226,16 @@ export function useRequestActions(onDone: (updated: AccessRequest) => void): {
             <FormField
               label={required ? 'Comment' : 'Comment - optional'}
               description={
-                required
-                  ? 'The TEAM settings require a comment.'
-                  : spec.settingsRequireComment && settings === null
-                    ? 'The TEAM settings may require a comment.'
-                    : undefined
+                always
+                  ? 'Required: it is recorded on the request and sent to the requester and approvers.'
+                  : required
+                    ? 'The TEAM settings require a comment.'
+                    : spec.settingsRequireComment && settings === null
+                      ? 'The TEAM settings may require a comment.'
+                      : undefined
               }
-              errorText={commentError}
-              constraintText="Up to 2000 characters."
+              errorText={shownCommentError}
+              constraintText={`Up to ${MAX_COMMENT_CHARS} characters.`}
               data-testid="comment-field"
             >
               <Textarea
@@ -199,7 +243,7 @@ export function useRequestActions(onDone: (updated: AccessRequest) => void): {
                 onChange={(e) => setComment(e.detail.value)}
                 placeholder="Why"
                 data-testid="comment-input"
-                invalid={commentError !== null}
+                invalid={shownCommentError !== null}
               />
             </FormField>
           ) : null}

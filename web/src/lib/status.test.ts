@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessRequest, Settings } from '../api/types';
-import { approvalDeadline, canCancel, canDecide, canEndEarly, canRevoke, indicatorFor, isLive } from './status';
+import {
+  approvalDeadline,
+  canAdminCancel,
+  canAdminRevoke,
+  canCancel,
+  canDecide,
+  canEndEarly,
+  canRevoke,
+  indicatorFor,
+  isLive,
+  startsOnGrant,
+} from './status';
 import { splitError, fieldMessage } from './errors';
 import { ApiError } from '../api/client';
 import { rangeToBounds } from './range';
@@ -11,6 +22,7 @@ const base: AccessRequest = {
   account: { id: '111111111111', name: 'workload' },
   permissionSet: { arn: 'arn:aws:sso:::permissionSet/ssoins-1/ps-1', name: 'Admin' },
   startTime: '2026-01-01T10:00:00Z',
+  fixedWindow: true,
   durationMinutes: 60,
   endTime: '2026-01-01T11:00:00Z',
   justification: 'x',
@@ -49,6 +61,45 @@ describe('who may do what', () => {
     expect(canRevoke({ ...base, status: 'scheduled' }, 'erin')).toBe(true);
     expect(canRevoke({ ...base, status: 'ended' }, 'bob')).toBe(false);
     expect(canRevoke({ ...base, status: 'in progress' }, 'alice')).toBe(false);
+  });
+  it('lets an admin cancel anyone else\'s request that has not started', () => {
+    const admin = { admin: true };
+    for (const status of ['pending', 'approved', 'scheduled'] as const) {
+      expect(canAdminCancel({ ...base, status }, 'carol', admin)).toBe(true);
+      // An approver who is also an admin may cancel too (approvers have no cancel button).
+      expect(canAdminCancel({ ...base, status }, 'bob', admin)).toBe(true);
+    }
+    for (const status of ['in progress', 'ended', 'revoked', 'rejected', 'cancelled', 'expired', 'error'] as const) {
+      expect(canAdminCancel({ ...base, status }, 'carol', admin)).toBe(false);
+    }
+    // Not an admin, or the requester (who has the ordinary Cancel button).
+    expect(canAdminCancel(base, 'carol', { admin: false })).toBe(false);
+    expect(canAdminCancel(base, 'alice', admin)).toBe(false);
+    expect(canCancel(base, 'alice')).toBe(true);
+  });
+  it('lets an admin revoke coming and running sessions of others', () => {
+    const admin = { admin: true };
+    for (const status of ['approved', 'scheduled', 'in progress'] as const) {
+      expect(canAdminRevoke({ ...base, status }, 'carol', admin)).toBe(true);
+    }
+    for (const status of ['pending', 'ended', 'revoked', 'rejected', 'cancelled', 'expired', 'error'] as const) {
+      expect(canAdminRevoke({ ...base, status }, 'carol', admin)).toBe(false);
+    }
+    const running = { ...base, status: 'in progress' as const };
+    expect(canAdminRevoke(running, 'carol', { admin: false })).toBe(false);
+    // The requester ends early and an approver revokes with their own buttons.
+    expect(canAdminRevoke(running, 'alice', admin)).toBe(false);
+    expect(canAdminRevoke(running, 'bob', admin)).toBe(false);
+    expect(canRevoke(running, 'bob')).toBe(true);
+    expect(canEndEarly(running, 'alice')).toBe(true);
+  });
+  it('knows when the window starts at grant time', () => {
+    const open = { ...base, fixedWindow: false };
+    expect(startsOnGrant(open)).toBe(true);
+    expect(startsOnGrant({ ...open, status: 'approved' })).toBe(true);
+    expect(startsOnGrant({ ...open, status: 'in progress' })).toBe(false);
+    expect(startsOnGrant({ ...open, status: 'ended' })).toBe(false);
+    expect(startsOnGrant(base)).toBe(false);
   });
   it('knows which requests can still change', () => {
     expect(isLive(base)).toBe(true);

@@ -1,12 +1,14 @@
 // Groupings of request statuses, and who may do what to a request.
 
-import type { AccessRequest, Settings, Status } from '../api/types';
+import type { AccessRequest, Roles, Settings, Status } from '../api/types';
 import { addHours } from './time';
 
 /** Sessions that are coming or running. */
 export const ACTIVE_STATUSES: readonly Status[] = ['approved', 'scheduled', 'in progress'];
 /** Requests that are over. */
 export const ENDED_STATUSES: readonly Status[] = ['ended', 'revoked', 'cancelled', 'expired', 'error'];
+/** Requests that have not started: the requester or a TEAM admin may cancel them. */
+export const NOT_STARTED_STATUSES: readonly Status[] = ['pending', 'approved', 'scheduled'];
 /** Statuses nothing leaves (the server's `is_terminal`), plus ended/revoked which only fail. */
 export const FINAL_STATUSES: readonly Status[] = ['rejected', 'cancelled', 'expired', 'error', 'ended', 'revoked'];
 
@@ -45,7 +47,7 @@ export function statusLabel(status: Status): string {
 
 /** The requester may withdraw it before access starts. */
 export function canCancel(r: AccessRequest, userId: string): boolean {
-  return r.requester.userId === userId && ['pending', 'approved', 'scheduled'].includes(r.status);
+  return r.requester.userId === userId && NOT_STARTED_STATUSES.includes(r.status);
 }
 
 /** The requester may end a running session early. */
@@ -66,6 +68,31 @@ export function canDecide(r: AccessRequest, userId: string): boolean {
 /** An approver may take access away before or during the session. */
 export function canRevoke(r: AccessRequest, userId: string): boolean {
   return isApproverOf(r, userId) && ACTIVE_STATUSES.includes(r.status);
+}
+
+/**
+ * A TEAM admin may cancel anyone's request that has not started (the kill switch; the
+ * comment is required). The requester has their own Cancel button instead.
+ */
+export function canAdminCancel(r: AccessRequest, userId: string, roles: Pick<Roles, 'admin'>): boolean {
+  return roles.admin && r.requester.userId !== userId && NOT_STARTED_STATUSES.includes(r.status);
+}
+
+/**
+ * A TEAM admin may revoke anyone's coming or running session (the comment is required).
+ * The requester (End early, Cancel) and the request's approvers (Revoke) have their own
+ * buttons, and the server treats their calls as theirs, not an admin's.
+ */
+export function canAdminRevoke(r: AccessRequest, userId: string, roles: Pick<Roles, 'admin'>): boolean {
+  return roles.admin && r.requester.userId !== userId && !isApproverOf(r, userId) && ACTIVE_STATUSES.includes(r.status);
+}
+
+/**
+ * The window starts when access is granted (the requester chose no start time) and it
+ * has not been granted yet: `startTime` and `endTime` are not the session's yet.
+ */
+export function startsOnGrant(r: AccessRequest): boolean {
+  return !r.fixedWindow && NOT_STARTED_STATUSES.includes(r.status);
 }
 
 /** Whether a request may still change (worth refreshing). */

@@ -14,10 +14,30 @@ import Alert from '@cloudscape-design/components/alert';
 import { ApiError } from '../api/client';
 import type { AccessRequest } from '../api/types';
 import { useApp } from '../context';
-import { ApprovalExpiry, Countdown, EmptyState, Field, LoadError, PageSpinner, StatusBadge, UserName } from '../components/common';
+import {
+  AppLink,
+  ApprovalExpiry,
+  Countdown,
+  EmptyState,
+  Field,
+  LoadError,
+  PageSpinner,
+  StatusBadge,
+  UserName,
+} from '../components/common';
 import { useRequestActions } from '../components/RequestActions';
 import { useAsync } from '../lib/hooks';
-import { canCancel, canDecide, canEndEarly, canRevoke, isLive } from '../lib/status';
+import { eventLabel, owedRemoval } from '../lib/events';
+import {
+  canAdminCancel,
+  canAdminRevoke,
+  canCancel,
+  canDecide,
+  canEndEarly,
+  canRevoke,
+  isLive,
+  startsOnGrant,
+} from '../lib/status';
 import { formatDateTime, formatMinutes } from '../lib/time';
 
 export function RequestDetail() {
@@ -43,7 +63,10 @@ function RequestView({ id }: { id: string }) {
     live ? 5_000 : undefined,
   );
   const events = useAsync(() => api.events(id), `events:${id}:${r?.updatedAt ?? ''}:${String(poll.data)}`);
-  const actions = useRequestActions((updated) => request.setData(updated));
+  const actions = useRequestActions((updated) => {
+    request.setData(updated);
+    request.reload();
+  });
 
   if (request.error && !r) {
     if (request.error instanceof ApiError && request.error.status === 404) {
@@ -90,7 +113,23 @@ function RequestView({ id }: { id: string }) {
       </Button>,
     );
   }
+  if (canAdminCancel(r, userId, me.roles)) {
+    buttons.push(
+      <Button key="admin-cancel" onClick={() => actions.open('admin-cancel', r)} data-testid="admin-cancel">
+        Cancel (admin)
+      </Button>,
+    );
+  }
+  if (canAdminRevoke(r, userId, me.roles)) {
+    buttons.push(
+      <Button key="admin-revoke" onClick={() => actions.open('admin-revoke', r)} data-testid="admin-revoke">
+        Revoke (admin)
+      </Button>,
+    );
+  }
   const now = Date.now();
+  const onGrant = startsOnGrant(r);
+  const owed = owedRemoval(events.data ?? []);
   const approvals = r.decisions.filter((d) => d.outcome === 'approve').length;
 
   return (
@@ -113,6 +152,11 @@ function RequestView({ id }: { id: string }) {
             {r.errorReason}
           </Alert>
         ) : null}
+        {owed ? (
+          <Alert type="warning" header="Access may still be in place" data-testid="removal-owed">
+            Removing the access failed at {formatDateTime(owed.at)} and is retried until it succeeds: {owed.message}
+          </Alert>
+        ) : null}
         <Container header={<Header variant="h2">Details</Header>} data-testid="request-details">
           <ColumnLayout columns={3} variant="text-grid">
             <SpaceBetween size="l">
@@ -122,6 +166,16 @@ function RequestView({ id }: { id: string }) {
               <Field label="Requester">
                 {r.requester.username}
                 {r.requester.email ? ` (${r.requester.email})` : ''}
+                {me.roles.admin && r.requester.userId !== userId ? (
+                  <Box variant="small" display="block">
+                    <AppLink
+                      to={`/admin/revoke-all?user=${encodeURIComponent(r.requester.userId)}`}
+                      testId="revoke-all-link"
+                    >
+                      Revoke all their access
+                    </AppLink>
+                  </Box>
+                ) : null}
               </Field>
               <Field label="Account">
                 {r.account.name} ({r.account.id})
@@ -134,15 +188,19 @@ function RequestView({ id }: { id: string }) {
               </Field>
             </SpaceBetween>
             <SpaceBetween size="l">
-              <Field label="Start">{formatDateTime(r.startTime)}</Field>
-              <Field label="End">{formatDateTime(r.endTime)}</Field>
+              <Field label="Start" testId="detail-start">
+                {onGrant ? 'When access is granted' : formatDateTime(r.startTime)}
+              </Field>
+              <Field label="End" testId="detail-end">
+                {onGrant ? `${formatMinutes(r.durationMinutes)} after the start` : formatDateTime(r.endTime)}
+              </Field>
               <Field label="Duration">{formatMinutes(r.durationMinutes)}</Field>
               {r.status === 'in progress' ? (
                 <Field label="Time left">
                   <Countdown at={Date.parse(r.endTime)} testId="time-left" />
                 </Field>
               ) : null}
-              {(r.status === 'scheduled' || r.status === 'approved') && Date.parse(r.startTime) > now ? (
+              {!onGrant && (r.status === 'scheduled' || r.status === 'approved') && Date.parse(r.startTime) > now ? (
                 <Field label="Starts in">
                   <Countdown at={Date.parse(r.startTime)} />
                 </Field>
@@ -205,7 +263,19 @@ function RequestView({ id }: { id: string }) {
           trackBy={(e) => `${e.at}:${e.kind}:${e.message}`}
           columnDefinitions={[
             { id: 'at', header: 'When', cell: (e) => formatDateTime(e.at) },
-            { id: 'kind', header: 'Event', cell: (e) => <span data-testid={`event-${e.kind}`}>{e.kind}</span> },
+            {
+              id: 'kind',
+              header: 'Event',
+              cell: (e) => (
+                <span data-testid={`event-${e.kind}`} data-kind={e.kind}>
+                  {e.kind === 'removal-failed' ? (
+                    <StatusIndicator type="warning">{eventLabel(e.kind)}</StatusIndicator>
+                  ) : (
+                    eventLabel(e.kind)
+                  )}
+                </span>
+              ),
+            },
             { id: 'actor', header: 'By', cell: (e) => <UserName user={e.actor} /> },
             { id: 'status', header: 'Status after', cell: (e) => <StatusBadge status={e.status} /> },
             { id: 'message', header: 'What happened', cell: (e) => e.message },
