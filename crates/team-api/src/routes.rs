@@ -17,6 +17,7 @@ use team_core::policy::{
 use team_core::ports::ActivityEvent;
 use team_core::request::{AccessRequest, Outcome, RequestEvent, Status};
 use team_core::service::{AuditFilter, ListScope, Me, NewRequest, RevokeAll};
+use team_core::sweep::SweepRun;
 use team_core::{TeamError, TeamResult};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/requests/{id}/events", get(events))
         .route("/api/admin/settings", get(get_settings).put(put_settings))
         .route("/api/admin/users/{id}/revoke-all", post(revoke_all))
+        .route("/api/admin/sweeps", get(sweeps))
         .route(
             "/api/admin/eligibility-policies",
             get(list_eligibility_policies).post(create_eligibility_policy),
@@ -241,6 +243,26 @@ async fn cancel(
 ) -> ApiResult<Json<AccessRequest>> {
     let b = optional_body(payload)?;
     Ok(Json(s.team.cancel(&caller, &id, b.comment).await?))
+}
+
+/// `?limit=` of the sweeps listing.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+struct SweepsQuery {
+    /// How many runs, newest first (1–100, default 20).
+    limit: Option<usize>,
+}
+
+/// The reconciler's latest runs (admins and auditors): what it found, what it did.
+#[utoipa::path(get, path = "/api/admin/sweeps", tag = "admin", params(SweepsQuery),
+    responses((status = 200, body = Vec<SweepRun>), (status = 403, body = ErrorBody)))]
+async fn sweeps(
+    State(s): State<AppState>,
+    Authed(caller): Authed,
+    query: Result<Query<SweepsQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<SweepRun>>> {
+    let Query(q) = query?;
+    Ok(Json(s.team.sweeps(&caller, q.limit).await?))
 }
 
 /// The incident kill switch (admins): ends every session of one user and cancels
@@ -586,7 +608,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     info(title = "TEAM-rs API", description = "Temporary elevated access management for AWS IAM Identity Center."),
     paths(
         me, eligibility, submit, list, get_request, approve, reject, cancel, revoke, events,
-        get_settings, put_settings, revoke_all,
+        get_settings, put_settings, revoke_all, sweeps,
         list_eligibility_policies, create_eligibility_policy, get_eligibility_policy,
         update_eligibility_policy, delete_eligibility_policy,
         list_approver_policies, create_approver_policy, get_approver_policy,

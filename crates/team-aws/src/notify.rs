@@ -477,7 +477,10 @@ fn headline(notification: &Notification) -> String {
             who(&r.requester),
             r.error_reason.as_deref().unwrap_or("no reason recorded")
         ),
-        EventKind::AccessRemoved | EventKind::AccessKept | EventKind::Notified => format!(
+        EventKind::AccessRemoved
+        | EventKind::AccessKept
+        | EventKind::Swept
+        | EventKind::Notified => format!(
             "{}'s request for {access} is now {}.",
             who(&r.requester),
             r.status

@@ -1432,6 +1432,7 @@ mod grant_step {
             scheduler: idle.clone(),
             notifier: idle.clone(),
             activity: idle.clone(),
+            sweeps: Arc::new(team_core::memory::MemorySweepLog::default()),
             clock: idle.clone(),
             ids: idle,
         })

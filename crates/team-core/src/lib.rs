@@ -20,6 +20,7 @@ pub mod ports;
 pub mod request;
 pub mod service;
 pub mod steps;
+pub mod sweep;
 #[cfg(feature = "system")]
 pub mod system;
 

@@ -212,3 +212,21 @@ impl PolicyStore for MemoryPolicyStore {
         Ok(lock(&self.inner).approvers.remove(id).is_some())
     }
 }
+
+/// The reconciler's runs in memory, newest last.
+#[derive(Default)]
+pub struct MemorySweepLog {
+    runs: Mutex<Vec<crate::sweep::SweepRun>>,
+}
+
+#[async_trait]
+impl crate::ports::SweepLog for MemorySweepLog {
+    async fn record(&self, run: &crate::sweep::SweepRun) -> TeamResult<()> {
+        lock(&self.runs).push(run.clone());
+        Ok(())
+    }
+
+    async fn recent(&self, limit: usize) -> TeamResult<Vec<crate::sweep::SweepRun>> {
+        Ok(lock(&self.runs).iter().rev().take(limit).cloned().collect())
+    }
+}

@@ -529,6 +529,26 @@ impl ApproverSet {
     }
 }
 
+/// Every (account, permission set) pair some eligibility policy covers, on accounts
+/// TEAM can grant: the assignments TEAM-rs manages, which the reconciler compares with
+/// Identity Center. Whoever the policies name, the pairs are the same.
+pub fn managed_pairs(
+    tree: &OrgTree,
+    policies: &[EligibilityPolicy],
+) -> BTreeSet<(AccountId, PermissionSetArn)> {
+    let mut pairs = BTreeSet::new();
+    for spec in policies.iter().map(|p| &p.spec) {
+        let from_ous = spec.ous.iter().flat_map(|ou| tree.accounts_under(ou));
+        let direct = spec.accounts.iter().filter_map(|a| tree.account(a));
+        for account in direct.chain(from_ous).filter(|a| a.unassignable.is_none()) {
+            for ps in &spec.permission_sets {
+                pairs.insert((account.id.clone(), ps.clone()));
+            }
+        }
+    }
+    pairs
+}
+
 /// Whether a user (with these groups) is named by any approver policy.
 pub fn is_approver(policies: &[ApproverPolicy], user: &UserId, groups: &[GroupId]) -> bool {
     policies.iter().any(|p| {
@@ -607,6 +627,31 @@ mod tests {
             },
             updated_at: OffsetDateTime::UNIX_EPOCH,
         }
+    }
+
+    #[test]
+    fn managed_pairs_are_every_account_and_permission_set_any_policy_covers() {
+        let nested = elig(
+            Principal::User(UserId::parse("alice").unwrap()),
+            &["ou-prod-bbbbbbbb"],
+            &[],
+            60,
+            true,
+        );
+        let direct = elig(
+            Principal::User(UserId::parse("bob").unwrap()),
+            &[],
+            &["111111111111", "999999999999"],
+            30,
+            false,
+        );
+        let pairs = managed_pairs(&tree(), &[nested, direct]);
+        let ps = PermissionSetArn::parse(PS_ADMIN).unwrap();
+        let expected: BTreeSet<_> = ["111111111111", "222222222222"]
+            .iter()
+            .map(|a| (AccountId::parse(*a).unwrap(), ps.clone()))
+            .collect();
+        assert_eq!(pairs, expected, "an unknown account adds nothing");
     }
 
     #[test]

@@ -394,6 +394,15 @@ pub trait SessionActivity: Send + Sync {
     async fn activity(&self, request: &AccessRequest) -> TeamResult<Vec<ActivityEvent>>;
 }
 
+/// Where the reconciler keeps its runs (`GET /api/admin/sweeps`).
+#[async_trait]
+pub trait SweepLog: Send + Sync {
+    /// Keeps one run.
+    async fn record(&self, run: &crate::sweep::SweepRun) -> TeamResult<()>;
+    /// The latest runs, newest first, at most `limit`.
+    async fn recent(&self, limit: usize) -> TeamResult<Vec<crate::sweep::SweepRun>>;
+}
+
 /// Time, so tests control it.
 #[async_trait]
 pub trait Clock: Send + Sync {

@@ -501,6 +501,8 @@ pub enum EventKind {
     AccessKept,
     /// Removing the assignment failed; the removal stays owed until it succeeds.
     RemovalFailed,
+    /// The reconciler found the request stuck and drove it on.
+    Swept,
     /// Something failed.
     Error,
     /// A notification went out.

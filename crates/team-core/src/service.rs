@@ -24,7 +24,7 @@ use crate::policy::{
 use crate::ports::{
     AccessProvisioner, ActivityEvent, Channel, Clock, Directory, IdGenerator, Notification,
     Notifier, Organization, Page, PolicyStore, RequestQuery, RequestStore, Scheduler,
-    SessionActivity, Workflow, WorkflowKind,
+    SessionActivity, SweepLog, Workflow, WorkflowKind,
 };
 use crate::request::{
     AccessRequest, AccountRef, Action, Actor, Closure, Decision, EventKind, Outcome,
@@ -59,6 +59,8 @@ pub struct Ports {
     pub notifier: Arc<dyn Notifier>,
     /// Session activity.
     pub activity: Arc<dyn SessionActivity>,
+    /// The reconciler's runs.
+    pub sweeps: Arc<dyn SweepLog>,
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// Ids.

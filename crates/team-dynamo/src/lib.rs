@@ -30,6 +30,7 @@ mod item;
 mod policies;
 mod requests;
 mod schema;
+mod sweeps;
 
 pub use item::{
     ACCOUNT_ID, CREATED_KEY, END_NS, INDEX_USER, ITEM_TYPE, PK, PRINCIPAL_KEY, REQUEST_STATUS,
@@ -41,3 +42,4 @@ pub use schema::{
     BY_ACCOUNT, BY_PRINCIPAL, BY_REQUESTER, BY_STATUS, BY_USER, TableDefinition, create_tables,
     policies_table, requests_table, table_definitions,
 };
+pub use sweeps::{DynamoSweepLog, EXPIRES_AT};

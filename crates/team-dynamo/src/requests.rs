@@ -87,7 +87,6 @@ impl DynamoRequestStore {
         }
     }
 
-    /// A strongly consistent read of one item.
     /// Every item `query` finds, page after page, decoded as `what`.
     async fn query_all<T: serde::de::DeserializeOwned>(
         &self,
@@ -113,6 +112,7 @@ impl DynamoRequestStore {
         }
     }
 
+    /// A strongly consistent read of one item.
     async fn get_item(&self, pk: String, sk: &str) -> TeamResult<Option<Item>> {
         let out = self
             .client

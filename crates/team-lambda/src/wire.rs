@@ -16,7 +16,7 @@ use team_aws::{
 use team_core::ports::{ActivityEvent, Directory, SessionActivity};
 use team_core::request::AccessRequest;
 use team_core::{Ports, Team, TeamResult};
-use team_dynamo::{DynamoPolicyStore, DynamoRequestStore};
+use team_dynamo::{DynamoPolicyStore, DynamoRequestStore, DynamoSweepLog};
 
 use crate::config::{Config, NotifyConfig};
 use crate::notify::TopicNotifier;
@@ -63,9 +63,10 @@ pub fn ports(config: &Config, sdk: &SdkConfig) -> Ports {
             config.requests_table.clone(),
         )),
         policies: Arc::new(DynamoPolicyStore::new(
-            dynamodb,
+            dynamodb.clone(),
             config.policies_table.clone(),
         )),
+        sweeps: Arc::new(DynamoSweepLog::new(dynamodb, config.requests_table.clone())),
         directory: directory(sdk, &config.identity_store_id),
         organization: Arc::new(organization(config, sdk, sso_admin.clone())),
         provisioner: Arc::new(SsoAdminProvisioner::new(sso_admin, instance_arn)),

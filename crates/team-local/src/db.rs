@@ -137,6 +137,14 @@ const MIGRATIONS: &[&str] = &[
     UPDATE leases SET removing = coalesce(json_extract(body, '$.removing'), 0);
     CREATE INDEX leases_owed ON leases (removing) WHERE removing = 1;
     "#,
+    // 3: the reconciler's runs.
+    r#"
+    CREATE TABLE sweeps (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        started_ns  INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// The SQLite database of the local twin: one connection behind a mutex,

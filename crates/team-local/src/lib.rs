@@ -14,6 +14,7 @@
 //!   time, and the CloudTrail-like activity of those calls;
 //! - [`LocalScheduler`]: durable end-of-session timers;
 //! - [`Outbox`]: the notification outbox;
+//! - [`SqliteSweepLog`]: the reconciler's runs;
 //! - [`SystemClock`], [`ManualClock`], [`UuidIds`]: time and ids;
 //! - [`SqliteExecutionStore`]: durable workflow executions for `team-asl`.
 
@@ -28,6 +29,7 @@ mod scheduler;
 mod seed;
 mod sim;
 mod store;
+mod sweeps;
 
 pub use clock::ManualClock;
 pub use db::Db;
@@ -41,4 +43,5 @@ pub use scheduler::LocalScheduler;
 pub use seed::{DEMO_SEED, Seed, SeedGroup, SeedPolicy};
 pub use sim::{SimDirectory, SimOrganization};
 pub use store::{SqlitePolicyStore, SqliteRequestStore};
+pub use sweeps::{KEPT_SWEEPS, SqliteSweepLog};
 pub use team_core::system::{SystemClock, UuidIds};

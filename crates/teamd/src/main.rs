@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use team_core::service::PollPolicy;
+use team_core::sweep::{LeakMode, SweepConfig};
 use team_local::{Seed, SimFaults, SystemClock};
 use teamd::{Storage, Twin, TwinConfig};
 use tower_http::services::{ServeDir, ServeFile};
@@ -35,6 +36,17 @@ struct Args {
     /// `latency:MS` (more at run time: `POST /api/local/faults`).
     #[arg(long = "fault")]
     faults: Vec<String>,
+    /// Seconds between two runs of the reconciler (0: never). It re-drives overdue
+    /// requests, retries owed removals, removes leaked assignments and reports drift.
+    #[arg(long, env = "TEAMD_SWEEP_INTERVAL", default_value_t = 60)]
+    sweep_interval: u64,
+    /// Seconds a request may be overdue before the reconciler acts: the workflow's own
+    /// retries get this long first.
+    #[arg(long, env = "TEAMD_SWEEP_GRACE", default_value_t = 300)]
+    sweep_grace: u64,
+    /// What the reconciler does with assignments TEAM-rs made that no live request holds.
+    #[arg(long, env = "TEAMD_LEAKS", default_value = "remove", value_parser = ["remove", "report"])]
+    leaks: String,
     /// Log as JSON lines.
     #[arg(long)]
     json_logs: bool,
@@ -127,7 +139,21 @@ async fn run(args: Args) -> Result<(), BoxError> {
     }
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let driver = tokio::spawn(twin.clone().run_driver(stop_rx));
+    let driver = tokio::spawn(twin.clone().run_driver(stop_rx.clone()));
+    let sweeper = (args.sweep_interval > 0).then(|| {
+        let grace = time::Duration::seconds(i64::try_from(args.sweep_grace).unwrap_or(i64::MAX));
+        let config = SweepConfig {
+            grace,
+            stale_removal: grace * 2,
+            leaks: LeakMode::parse(&args.leaks).unwrap_or(LeakMode::Remove),
+            ..SweepConfig::default()
+        };
+        tokio::spawn(twin.clone().run_sweeper(
+            Duration::from_secs(args.sweep_interval),
+            config,
+            stop_rx,
+        ))
+    });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(StartupError::io("listen on", args.listen))?;
@@ -142,6 +168,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
         .await?;
     let _ = stop_tx.send(true);
     let _ = driver.await;
+    if let Some(sweeper) = sweeper {
+        let _ = sweeper.await;
+    }
     Ok(())
 }
 

@@ -13,10 +13,12 @@ use team_core::executions::{RevokeCause, RevokeInput};
 use team_core::ports::{Clock, WorkflowKind};
 use team_core::service::PollPolicy;
 use team_core::steps::StepFunction;
+use team_core::sweep::SweepConfig;
 use team_core::{Ports, Team, TeamError};
 use team_local::{
     Db, LocalScheduler, Outbox, Seed, SimActivity, SimDirectory, SimFaults, SimIdentityCenter,
-    SimOrganization, SqliteExecutionStore, SqlitePolicyStore, SqliteRequestStore, UuidIds,
+    SimOrganization, SqliteExecutionStore, SqlitePolicyStore, SqliteRequestStore, SqliteSweepLog,
+    UuidIds,
 };
 use thiserror::Error;
 
@@ -162,6 +164,7 @@ impl Twin {
             scheduler: scheduler.clone(),
             notifier: outbox.clone(),
             activity: Arc::new(SimActivity::new(db.clone())),
+            sweeps: Arc::new(SqliteSweepLog::new(db.clone())),
             clock: clock.clone(),
             ids: Arc::new(UuidIds),
         };
@@ -221,6 +224,27 @@ impl Twin {
         }
         work += self.engine.drain().await?;
         Ok(work)
+    }
+
+    /// Runs the reconciler every `interval` until `shutdown` changes; one sweep at a
+    /// time, the first after one interval (the workflow gets the start-up first).
+    pub async fn run_sweeper(
+        self: Arc<Self>,
+        interval: Duration,
+        config: SweepConfig,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut shutdown = shutdown;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = shutdown.changed() => return,
+            }
+            let run = self.team.sweep(config).await;
+            for error in &run.errors {
+                tracing::error!(error = %error, "part of the sweep could not run");
+            }
+        }
     }
 
     /// Ticks until nothing more happens at the current time (tests).

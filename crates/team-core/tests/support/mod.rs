@@ -282,6 +282,7 @@ pub async fn setup() -> (Team, Arc<Fakes>) {
         scheduler: fakes.clone(),
         notifier: fakes.clone(),
         activity: fakes.clone(),
+        sweeps: Arc::new(team_core::memory::MemorySweepLog::default()),
         clock: fakes.clone(),
         ids: Arc::new(Ids(Mutex::new(0))),
     };
