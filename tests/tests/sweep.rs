@@ -180,3 +180,21 @@ async fn admins_and_auditors_see_the_runs_and_requesters_do_not() {
     let refused = h.get("/api/admin/sweeps", &alice).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
 }
+
+#[tokio::test]
+async fn a_session_closed_a_moment_ago_is_left_to_its_workflow() {
+    // GIVEN alice ended her session early, and its removal has not run yet
+    let h = Harness::new().await;
+    let alice = h.login("alice").await;
+    let id = id_of(&h.submit(&alice, SANDBOX, ADMIN_PS, 30).await);
+    h.advance(Duration::seconds(30)).await;
+    let ended = h.act(&alice, &id, "revoke", json!({})).await;
+    assert_eq!(ended.body["status"], "ended", "{}", ended.text);
+    assert_eq!(h.assignments().await.len(), 1);
+    // WHEN the reconciler runs right then THEN it finds nothing to do
+    let run = sweep(&h, LeakMode::Remove).await;
+    assert!(run.findings.is_empty(), "{:?}", run.findings);
+    // AND the workflow removes the access as usual
+    h.advance(Duration::seconds(30)).await;
+    assert!(h.assignments().await.is_empty());
+}

@@ -487,13 +487,18 @@ impl Team {
         if lease.removing {
             return Ok(None); // owed: the owed-removal pass handles it
         }
+        let now = self.now();
         for holder in &lease.holders {
-            if let Some(request) = self.ports.requests.get(holder).await?
-                && matches!(
-                    request.status,
-                    Status::Approved | Status::Scheduled | Status::InProgress
-                )
-            {
+            let Some(request) = self.ports.requests.get(holder).await? else {
+                continue;
+            };
+            let live = matches!(
+                request.status,
+                Status::Approved | Status::Scheduled | Status::InProgress
+            );
+            // A session closed a moment ago is still being removed by its workflow.
+            let closing = request.updated_at + config.grace > now;
+            if live || closing {
                 return Ok(None);
             }
         }
