@@ -4,12 +4,13 @@ import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import AppLayout from '@cloudscape-design/components/app-layout';
 import Flashbar from '@cloudscape-design/components/flashbar';
-import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
+import SideNavigation from '@cloudscape-design/components/side-navigation';
 import TopNavigation, { type TopNavigationProps } from '@cloudscape-design/components/top-navigation';
 import Box from '@cloudscape-design/components/box';
 import { useApp, useFlash } from './context';
 import type { Roles } from './api/types';
 import { Forbidden, PageSpinner } from './components/common';
+import { activeHref, navItems, SWEEPS_HREF } from './lib/nav';
 
 const named = <K extends string>(load: () => Promise<Record<K, React.ComponentType>>, name: K) =>
   lazy(() => load().then((m) => ({ default: m[name] })));
@@ -28,67 +29,7 @@ const ApproverPolicies = named(() => import('./pages/admin/ApproverPolicies'), '
 const ApproverPolicyForm = named(() => import('./pages/admin/ApproverPolicies'), 'ApproverPolicyForm');
 const SettingsPage = named(() => import('./pages/admin/Settings'), 'SettingsPage');
 const RevokeAllPage = named(() => import('./pages/admin/RevokeAll'), 'RevokeAllPage');
-
-function navItems(roles: Roles): SideNavigationProps.Item[] {
-  const items: SideNavigationProps.Item[] = [
-    {
-      type: 'section',
-      text: 'Requests',
-      items: [
-        { type: 'link', text: 'Request access', href: '/requests/new' },
-        { type: 'link', text: 'My requests', href: '/requests' },
-      ],
-    },
-  ];
-  if (roles.approver) {
-    items.push({
-      type: 'section',
-      text: 'Approvals',
-      items: [
-        { type: 'link', text: 'Approve requests', href: '/approvals' },
-        { type: 'link', text: 'My decisions', href: '/approvals/history' },
-      ],
-    });
-  }
-  items.push({
-    type: 'section',
-    text: 'Elevated access',
-    items: [
-      { type: 'link', text: 'Active access', href: '/sessions/active' },
-      { type: 'link', text: 'Ended access', href: '/sessions/ended' },
-    ],
-  });
-  if (roles.auditor) {
-    items.push({
-      type: 'section',
-      text: 'Audit',
-      items: [{ type: 'link', text: 'Audit requests', href: '/audit' }],
-    });
-  }
-  if (roles.admin) {
-    items.push({
-      type: 'section',
-      text: 'Administration',
-      items: [
-        { type: 'link', text: 'Eligibility policies', href: '/admin/eligibility' },
-        { type: 'link', text: 'Approver policies', href: '/admin/approvers' },
-        { type: 'link', text: 'Settings', href: '/admin/settings' },
-        { type: 'link', text: 'Revoke all access', href: '/admin/revoke-all' },
-      ],
-    });
-  }
-  return items;
-}
-
-/** The navigation entry a path belongs to. */
-function activeHref(pathname: string): string {
-  if (pathname === '/requests/new' || pathname === '/requests') return pathname;
-  // A request's page is reached from many lists (mine, approvals, sessions, audit).
-  if (pathname.startsWith('/requests/')) return '';
-  if (pathname.startsWith('/admin/eligibility')) return '/admin/eligibility';
-  if (pathname.startsWith('/admin/approvers')) return '/admin/approvers';
-  return pathname;
-}
+const SweepsPage = named(() => import('./pages/admin/Sweeps'), 'SweepsPage');
 
 function roleNames(roles: Roles): string {
   return (Object.keys(roles) as (keyof Roles)[]).filter((k) => roles[k]).join(', ');
@@ -199,6 +140,12 @@ export function Shell() {
               <Route
                 path="/admin/revoke-all"
                 element={me.roles.admin ? <RevokeAllPage /> : <Forbidden role="admin" />}
+              />
+              <Route
+                path={SWEEPS_HREF}
+                element={
+                  me.roles.admin || me.roles.auditor ? <SweepsPage /> : <Forbidden role={['admin', 'auditor']} />
+                }
               />
               <Route
                 path="*"

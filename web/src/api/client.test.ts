@@ -219,3 +219,74 @@ describe('TeamApi', () => {
     expect(all.nextToken).toBeUndefined();
   });
 });
+
+describe('TeamApi.sweeps', () => {
+  const run = {
+    startedAt: '2026-03-02T09:05:00Z',
+    finishedAt: '2026-03-02T09:05:01Z',
+    leaks: 'remove',
+    counts: { requests: 3, owedRemovals: 1, pairs: 12, assignments: 4 },
+    findings: [
+      {
+        kind: 'leaked',
+        action: 'removed',
+        accountId: '111111111111',
+        permissionSetArn: 'arn:aws:sso:::permissionSet/ssoins-1/ps-1',
+        principal: { type: 'user', id: '9067-bob' },
+        detail: 'no live request holds this assignment; removed it',
+      },
+      { kind: 'overdue', action: 'redriven', requestId: 'r1', detail: 'ran the end step: access removed, session ended' },
+    ],
+    errors: ['listing ps-2 on 222222222222: throttled'],
+  };
+
+  function recorder(status = 200, body: string = JSON.stringify([run])) {
+    const calls: { url: string; init?: RequestInit }[] = [];
+    const fetchImpl = (async (url: RequestInfo | URL, init?: RequestInit) => {
+      calls.push({ url: String(url), init });
+      return reply(status, body);
+    }) as typeof fetch;
+    return { calls, api: new TeamApi(new HttpClient({ baseUrl: 'https://team.example.com', getToken: () => 't', fetchImpl })) };
+  }
+
+  it('gets the latest runs, the server default without a limit', async () => {
+    const { calls, api } = recorder();
+    const runs = await api.sweeps();
+    expect(calls[0].url).toBe('https://team.example.com/api/admin/sweeps');
+    expect(calls[0].init?.method).toBe('GET');
+    expect((calls[0].init?.headers as Record<string, string>).Authorization).toBe('Bearer t');
+    expect(runs).toEqual([run]);
+    expect(runs[0].findings[0].principal).toEqual({ type: 'user', id: '9067-bob' });
+    expect(runs[0].findings[1].requestId).toBe('r1');
+    expect(runs[0].counts.owedRemovals).toBe(1);
+  });
+
+  it('sends the limit, kept within 1 to 100', async () => {
+    const { calls, api } = recorder();
+    await api.sweeps(5);
+    await api.sweeps(0);
+    await api.sweeps(1000);
+    await api.sweeps(7.9);
+    await api.sweeps(Number.NaN);
+    expect(calls.map((c) => c.url.replace('https://team.example.com', ''))).toEqual([
+      '/api/admin/sweeps?limit=5',
+      '/api/admin/sweeps?limit=1',
+      '/api/admin/sweeps?limit=100',
+      '/api/admin/sweeps?limit=7',
+      '/api/admin/sweeps',
+    ]);
+  });
+
+  it('answers an empty list when the reconciler has not run', async () => {
+    const { api } = recorder(200, '[]');
+    await expect(api.sweeps(20)).resolves.toEqual([]);
+  });
+
+  it('surfaces the refusal for callers who are neither admins nor auditors', async () => {
+    const body = JSON.stringify({
+      error: { code: 'Forbidden', message: "only TEAM admins and auditors may see the reconciler's runs" },
+    });
+    const { api } = recorder(403, body);
+    await expect(api.sweeps()).rejects.toMatchObject({ name: 'ApiError', status: 403, code: 'Forbidden' });
+  });
+});

@@ -23,6 +23,7 @@ import type {
   RevokeAll,
   Settings,
   Status,
+  SweepRun,
   User,
 } from './types';
 
@@ -37,6 +38,9 @@ export interface ListQuery {
 
 /** Largest page the server returns. */
 export const MAX_PAGE = 200;
+
+/** Most reconciler runs `GET /api/admin/sweeps` answers. */
+export const MAX_SWEEP_RUNS = 100;
 
 export class TeamApi {
   readonly http: HttpClient;
@@ -114,6 +118,15 @@ export class TeamApi {
    */
   revokeAll(userId: string, comment: string): Promise<RevokeAll> {
     return this.http.request('POST', `/api/admin/users/${enc(userId)}/revoke-all`, { body: commentBody(comment) });
+  }
+
+  /**
+   * The reconciler's latest runs, newest first (admins and auditors). `limit` is kept
+   * within 1–100; the server answers 20 without it.
+   */
+  sweeps(limit?: number, signal?: AbortSignal): Promise<SweepRun[]> {
+    const n = limit === undefined || !Number.isFinite(limit) ? undefined : Math.min(MAX_SWEEP_RUNS, Math.max(1, Math.trunc(limit)));
+    return this.http.request('GET', '/api/admin/sweeps', { query: { limit: n }, signal });
   }
 
   settings(): Promise<Settings> {

@@ -99,6 +99,7 @@ export type EventKind =
   | 'access-removed'
   | 'access-kept'
   | 'removal-failed'
+  | 'swept'
   | 'error'
   | 'notified';
 
@@ -308,6 +309,55 @@ export interface AuditQuery {
   accountId?: string;
   /** User name or user id. */
   requester?: string;
+}
+
+/** `team_core::sweep::FindingKind`: what a finding of the reconciler is about. */
+export const FINDING_KINDS = ['overdue', 'not-started', 'unanswered', 'owed-removal', 'leaked', 'drift'] as const;
+
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+/** `team_core::sweep::FindingAction`: what the reconciler did about a finding. */
+export const FINDING_ACTIONS = ['redriven', 'removed', 'reported', 'failed'] as const;
+
+export type FindingAction = (typeof FINDING_ACTIONS)[number];
+
+/** `team_core::sweep::LeakMode`: what a run did with leaked assignments. */
+export type LeakMode = 'report' | 'remove';
+
+/** `team_core::sweep::Finding`: one thing a run of the reconciler found. */
+export interface Finding {
+  kind: FindingKind;
+  action: FindingAction;
+  requestId?: string;
+  accountId?: string;
+  permissionSetArn?: string;
+  /** Who holds the assignment (leaked, drift). */
+  principal?: Principal;
+  /** A sentence for people: what was found, what was done, or why it failed. */
+  detail: string;
+}
+
+/** `team_core::sweep::SweepCounts`: how much a run looked at. */
+export interface SweepCounts {
+  /** Open requests checked for being overdue. */
+  requests: number;
+  /** Owed removals found. */
+  owedRemovals: number;
+  /** Account and permission set pairs whose assignments were listed. */
+  pairs: number;
+  /** Assignments listed. */
+  assignments: number;
+}
+
+/** `team_core::sweep::SweepRun`: one run of the reconciler (`GET /api/admin/sweeps`). */
+export interface SweepRun {
+  startedAt: string;
+  finishedAt: string;
+  leaks: LeakMode;
+  counts: SweepCounts;
+  findings: Finding[];
+  /** Parts of the run that could not run, with why; the rest went on. */
+  errors: string[];
 }
 
 /** `POST /api/local/login` (local twin only). */

@@ -87,10 +87,13 @@ export function LoadError({ error, what }: { error: unknown; what: string }) {
   );
 }
 
-export function Forbidden({ role }: { role: string }) {
+/** A page the caller's roles do not open; `role` may name several ("admins and auditors"). */
+export function Forbidden({ role }: { role: string | readonly string[] }) {
+  const roles = typeof role === 'string' ? [role] : role;
   return (
     <Alert type="warning" header="Not available" data-testid="forbidden">
-      This page is for TEAM {role}s. Your account does not have that role.
+      This page is for TEAM {roles.map((r) => `${r}s`).join(' and ')}. Your account does not have{' '}
+      {roles.length > 1 ? 'any of these roles' : 'that role'}.
     </Alert>
   );
 }

@@ -13,6 +13,9 @@ describe('event labels', () => {
     expect(eventLabel('access-removed')).toBe('Access removed');
     expect(eventLabel('approval-recorded')).toBe('Approval recorded');
   });
+  it('labels the reconciler driving a request on', () => {
+    expect(eventLabel('swept')).toBe('Driven on by the reconciler');
+  });
   it('shows a kind it does not know as it is', () => {
     expect(eventLabel('something-new')).toBe('something-new');
   });

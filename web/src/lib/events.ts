@@ -16,6 +16,7 @@ const LABELS: Record<EventKind, string> = {
   'access-removed': 'Access removed',
   'access-kept': 'Access kept (another request covers it)',
   'removal-failed': 'Removing access failed (retried)',
+  swept: 'Driven on by the reconciler',
   error: 'Error',
   notified: 'Notified',
 };
