@@ -2,7 +2,7 @@
 .PHONY: run test tools fmt lint infra-lint infra-test unit e2e web web-check web-e2e bench build deploy publish-web
 
 CARGO ?= cargo
-LAMBDAS := team-request team-approval team-admin team-audit team-grant team-revoke team-notify team-token
+LAMBDAS := team-request team-approval team-admin team-audit team-grant team-revoke team-notify team-token team-sweep
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 TEAMD := $(TARGET_DIR)/debug/teamd
 

@@ -11,9 +11,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeySchemaElement};
 use common::Moto;
 use team_contract::fixtures::{Ns, T0, decision, event, request, user};
 use team_core::TeamError;
-use team_core::policy::Settings;
-use team_core::ports::{PolicyStore, RequestQuery, RequestStore};
+use team_core::ids::{AccountId, PermissionSetArn, UserId};
+use team_core::policy::{Principal, Settings};
+use team_core::ports::{PolicyStore, RequestQuery, RequestStore, SweepLog};
 use team_core::request::{EventKind, Outcome, Status};
+use team_core::sweep::{Finding, FindingAction, FindingKind, LeakMode, SweepCounts, SweepRun};
+use team_dynamo::{DynamoSweepLog, EXPIRES_AT};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -255,4 +258,101 @@ async fn the_created_tables_have_exactly_the_defined_keys_and_indexes() {
         expected.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(indexes, expected, "{}", definition.table_name);
     }
+}
+
+/// A sweep run started at `at`, with one finding and, if `failed`, an error.
+fn sweep_run(at: time::OffsetDateTime, failed: bool) -> SweepRun {
+    SweepRun {
+        started_at: at,
+        finished_at: at + time::Duration::milliseconds(1500),
+        leaks: LeakMode::Remove,
+        counts: SweepCounts {
+            requests: 3,
+            owed_removals: 1,
+            pairs: 2,
+            assignments: 4,
+        },
+        findings: vec![Finding {
+            kind: FindingKind::Leaked,
+            action: FindingAction::Removed,
+            request_id: None,
+            account_id: Some(AccountId::parse("111122223333").unwrap()),
+            permission_set_arn: Some(
+                PermissionSetArn::parse(
+                    "arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef",
+                )
+                .unwrap(),
+            ),
+            principal: Some(Principal::User(UserId::parse("user-1").unwrap())),
+            detail: "no live request held it; removed it".into(),
+        }],
+        errors: if failed {
+            vec!["assignments: throttled".into()]
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_log_answers_the_latest_runs_newest_first_up_to_the_limit() {
+    let moto = Moto::start();
+    let (store, _) = moto.stores().await;
+    let client = moto.client();
+    let table = store.table().to_owned();
+    let log = DynamoSweepLog::new(client.clone(), table.clone());
+    assert!(log.recent(10).await.unwrap().is_empty(), "nothing yet");
+
+    // Recorded out of order: the order is the runs' start, not the writes'.
+    let runs: Vec<SweepRun> = (0..4)
+        .map(|i| sweep_run(T0 + time::Duration::minutes(5 * i), i == 2))
+        .collect();
+    for i in [1, 0, 3, 2] {
+        log.record(&runs[i]).await.unwrap();
+    }
+
+    let newest_first: Vec<SweepRun> = runs.iter().rev().cloned().collect();
+    assert_eq!(
+        log.recent(10).await.unwrap(),
+        newest_first,
+        "all, newest first"
+    );
+    assert_eq!(log.recent(2).await.unwrap(), newest_first[..2], "the limit");
+    assert_eq!(log.recent(1).await.unwrap(), newest_first[..1]);
+    assert_eq!(
+        log.recent(0).await.unwrap(),
+        newest_first[..1],
+        "at least one"
+    );
+
+    // Each run is one item in the SWEEPS partition, expiring 30 days after it started
+    // (the table's time to live reads expiresAt, in seconds).
+    let items = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", AttributeValue::S("SWEEPS".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap();
+    assert_eq!(items.len(), 4);
+    let first = &items[0];
+    assert_eq!(first["itemType"].as_s().unwrap(), "sweep");
+    let expires: i64 = first[EXPIRES_AT].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        expires,
+        (T0 + time::Duration::days(30)).unix_timestamp(),
+        "{first:?}"
+    );
+    // The runs are no requests: no request list shows them.
+    let listed = store
+        .query(&RequestQuery {
+            limit: 10,
+            ..RequestQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(listed.items.is_empty(), "{:?}", listed.items);
 }

@@ -7,6 +7,7 @@
 use team_aws::TeamAccount;
 use team_aws::cloudtrail::EventDataStoreId;
 use team_core::ids::AccountId;
+use team_core::sweep::{LeakMode, SweepConfig};
 use thiserror::Error;
 
 /// Table of requests, audit events and assignment leases.
@@ -45,6 +46,21 @@ pub const ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT: &str = "TEAM_ALLOW_ASSIGNMENTS_IN_T
 pub const ADMIN_GROUP: &str = "TEAM_ADMIN_GROUP";
 /// Identity Center group whose members are TEAM auditors (token claims).
 pub const AUDITOR_GROUP: &str = "TEAM_AUDITOR_GROUP";
+/// `team-sweep`: seconds a request may be overdue before the reconciler drives it on
+/// (the workflow's own retries get this long first). Default 300.
+pub const SWEEP_GRACE_SECONDS: &str = "TEAM_SWEEP_GRACE_SECONDS";
+/// `team-sweep`: `remove` (default) or `report`: what the reconciler does with an
+/// assignment TEAM-rs made that no live request holds.
+pub const SWEEP_LEAKS: &str = "TEAM_SWEEP_LEAKS";
+/// `team-sweep`: at most this many Identity Center `ListAccountAssignments` calls per
+/// second (the sweep shares Identity Center's rate limits with the grant path). Default 5.
+pub const SWEEP_LIST_CALLS_PER_SECOND: &str = "TEAM_SWEEP_LIST_CALLS_PER_SECOND";
+
+/// The largest `TEAM_SWEEP_GRACE_SECONDS`: a day. A longer grace would leave a session
+/// whose end was lost running for longer than any session may last.
+pub const MAX_SWEEP_GRACE_SECONDS: u32 = 86_400;
+/// The largest `TEAM_SWEEP_LIST_CALLS_PER_SECOND`.
+pub const MAX_SWEEP_LIST_CALLS_PER_SECOND: u32 = 100;
 
 /// A variable that is missing or does not hold what it should.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -152,6 +168,9 @@ pub struct Config {
     /// `TEAM_ACCOUNT_ID` and `TEAM_ALLOW_ASSIGNMENTS_IN_TEAM_ACCOUNT`: the account TEAM
     /// runs in, which is unassignable unless allowed. Unknown without the id.
     pub team_account: Option<TeamAccount>,
+    /// `TEAM_SWEEP_GRACE_SECONDS`, `TEAM_SWEEP_LEAKS`, `TEAM_SWEEP_LIST_CALLS_PER_SECOND`:
+    /// how `team-sweep` runs the reconciler (defaults when unset; only it reads them).
+    pub sweep: SweepConfig,
 }
 
 /// What `team-notify` needs: where links point and how to send.
@@ -247,6 +266,65 @@ impl<E: Env + ?Sized> Reader<'_, E> {
         }
     }
 
+    /// A whole number from `min` to `max`; unset is `default`.
+    fn number(
+        &self,
+        name: &'static str,
+        default: u32,
+        min: u32,
+        max: u32,
+        unit: &str,
+    ) -> Result<u32, ConfigError> {
+        let Some(text) = self.optional(name) else {
+            return Ok(default);
+        };
+        text.parse::<u32>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| ConfigError::Invalid {
+                name,
+                reason: format!(
+                    "expected a whole number of {unit} from {min} to {max}, not '{text}'"
+                ),
+            })
+    }
+
+    fn sweep(&self) -> Result<SweepConfig, ConfigError> {
+        let defaults = SweepConfig::default();
+        let default_grace = u32::try_from(defaults.grace.whole_seconds()).unwrap_or(300);
+        let grace = self.number(
+            SWEEP_GRACE_SECONDS,
+            default_grace,
+            0,
+            MAX_SWEEP_GRACE_SECONDS,
+            "seconds",
+        )?;
+        let grace = time::Duration::seconds(i64::from(grace));
+        let leaks = match self.optional(SWEEP_LEAKS) {
+            None => defaults.leaks,
+            Some(text) => LeakMode::parse(&text).map_err(|_| ConfigError::Invalid {
+                name: SWEEP_LEAKS,
+                reason: format!("expected remove or report, not '{text}'"),
+            })?,
+        };
+        let list_calls_per_second = self.number(
+            SWEEP_LIST_CALLS_PER_SECOND,
+            defaults.list_calls_per_second,
+            1,
+            MAX_SWEEP_LIST_CALLS_PER_SECOND,
+            "calls per second",
+        )?;
+        Ok(SweepConfig {
+            grace,
+            // A deletion attempt is cut short only once it is older than any attempt can
+            // last (the revoke function's timeout is 5 minutes): never sooner than the
+            // default, and twice the grace like teamd.
+            stale_removal: std::cmp::max(grace * 2_i32, defaults.stale_removal),
+            leaks,
+            list_calls_per_second,
+        })
+    }
+
     fn url(&self, name: &'static str) -> Result<Option<String>, ConfigError> {
         match self.optional(name) {
             Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
@@ -298,6 +376,7 @@ impl Config {
                 })
                 .transpose()?,
             team_account: r.team_account()?,
+            sweep: r.sweep()?,
         })
     }
 }
@@ -538,6 +617,80 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_sweep_settings_default_to_the_reconciler_defaults() {
+        let sweep = read(&full()).unwrap().sweep;
+        assert_eq!(sweep, SweepConfig::default());
+        assert_eq!(sweep.grace, time::Duration::seconds(300));
+        assert_eq!(sweep.leaks, LeakMode::Remove);
+        assert_eq!(sweep.list_calls_per_second, 5);
+        // Blank is unset, as for every variable.
+        let mut vars = full();
+        vars.insert(SWEEP_LEAKS, " ");
+        vars.insert(SWEEP_GRACE_SECONDS, "");
+        assert_eq!(read(&vars).unwrap().sweep, SweepConfig::default());
+    }
+
+    #[test]
+    fn the_sweep_settings_are_read() {
+        let mut vars = full();
+        vars.insert(SWEEP_GRACE_SECONDS, "900");
+        vars.insert(SWEEP_LEAKS, "report");
+        vars.insert(SWEEP_LIST_CALLS_PER_SECOND, "2");
+        let sweep = read(&vars).unwrap().sweep;
+        assert_eq!(sweep.grace, time::Duration::seconds(900));
+        assert_eq!(sweep.leaks, LeakMode::Report);
+        assert_eq!(sweep.list_calls_per_second, 2);
+        assert_eq!(
+            sweep.stale_removal,
+            time::Duration::seconds(1800),
+            "twice the grace"
+        );
+
+        // A short grace never makes a deletion under way look abandoned sooner than the
+        // default: the revoke function may still be waiting for Identity Center.
+        vars.insert(SWEEP_GRACE_SECONDS, "0");
+        let sweep = read(&vars).unwrap().sweep;
+        assert_eq!(sweep.grace, time::Duration::ZERO);
+        assert_eq!(sweep.stale_removal, SweepConfig::default().stale_removal);
+
+        vars.insert(SWEEP_LEAKS, "remove");
+        assert_eq!(read(&vars).unwrap().sweep.leaks, LeakMode::Remove);
+    }
+
+    #[test]
+    fn bad_sweep_settings_are_named_with_what_was_expected() {
+        let cases = [
+            (
+                SWEEP_GRACE_SECONDS,
+                "five minutes",
+                "whole number of seconds",
+            ),
+            (SWEEP_GRACE_SECONDS, "-1", "from 0 to 86400"),
+            (SWEEP_GRACE_SECONDS, "300.5", "whole number"),
+            (SWEEP_GRACE_SECONDS, "86401", "from 0 to 86400"),
+            (SWEEP_LEAKS, "delete", "remove or report"),
+            (SWEEP_LEAKS, "Remove", "remove or report"),
+            (SWEEP_LIST_CALLS_PER_SECOND, "0", "from 1 to 100"),
+            (SWEEP_LIST_CALLS_PER_SECOND, "101", "from 1 to 100"),
+            (SWEEP_LIST_CALLS_PER_SECOND, "fast", "calls per second"),
+        ];
+        for (name, value, expected) in cases {
+            let mut vars = full();
+            vars.insert(name, value);
+            let err = read(&vars).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { name: n, .. } if n == name),
+                "{name}={value}: {err:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.contains(name) && message.contains(expected) && message.contains(value),
+                "{name}={value}: {message}"
+            );
+        }
     }
 
     #[test]

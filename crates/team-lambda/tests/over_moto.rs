@@ -12,6 +12,10 @@
 //! (`…:instance/ssoins-…/ps-…`), which the Organizations adapter skips (tested in
 //! team-aws), so only the permission-set catalogue is given here; the organization tree
 //! still comes from moto's Organizations.
+//!
+//! The reconciler (`team-sweep`) runs over the same wiring: it lists the managed
+//! assignments with SSO Admin's `ListAccountAssignments`, removes a leaked one, reports
+//! one made outside TEAM-rs, and records its runs in DynamoDB.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -22,10 +26,13 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use serde_json::{Value, json};
 use team_core::TeamResult;
-use team_core::ids::PermissionSetArn;
+use team_core::ids::{PermissionSetArn, UserId};
 use team_core::org::{OrgTree, PermissionSet};
-use team_core::ports::Organization;
-use team_lambda::{Config, StepFunction};
+use team_core::policy::Principal;
+use team_core::ports::{Organization, SweepLog};
+use team_core::sweep::{Finding, FindingAction, FindingKind, LeakMode, SweepConfig, SweepRun};
+use team_dynamo::DynamoSweepLog;
+use team_lambda::{Config, StepFunction, sweep};
 use team_moto::Moto;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -621,4 +628,206 @@ async fn the_token_trigger_claims_are_what_the_api_authorizes_with() {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["roles"]["admin"], true, "{me}");
     assert_eq!(me["user"]["id"], world.carol.as_str());
+}
+
+/// Creates `user`'s assignment of the permission set on the workload account directly in
+/// Identity Center, as someone outside TEAM-rs would.
+async fn assign_by_hand(world: &World, user: &str) {
+    let status = aws_sdk_ssoadmin::Client::new(&world.sdk)
+        .create_account_assignment()
+        .instance_arn(&world.instance_arn)
+        .target_id(&world.account_id)
+        .target_type(aws_sdk_ssoadmin::types::TargetType::AwsAccount)
+        .permission_set_arn(&world.permission_set_arn)
+        .principal_type(aws_sdk_ssoadmin::types::PrincipalType::User)
+        .principal_id(user)
+        .send()
+        .await
+        .unwrap()
+        .account_assignment_creation_status
+        .unwrap();
+    assert_ne!(
+        status.status,
+        Some(aws_sdk_ssoadmin::types::StatusValues::Failed),
+        "{status:?}"
+    );
+}
+
+/// Alice asks for an hour, bob approves, the steps grant it, alice ends early and the
+/// revoke step removes the assignment: afterwards TEAM-rs holds a lease on the assignment
+/// with no holder left.
+async fn a_session_granted_and_ended(api: &axum::Router, team: &team_core::Team, world: &World) {
+    let (status, body) = alice_eligible_on(api, world, &world.account_id).await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let (status, body) = call(
+        api,
+        "POST",
+        "/api/admin/approver-policies",
+        &world.carol,
+        Some(json!({
+            "name": "workload approvers",
+            "scope": { "type": "account", "id": world.account_id },
+            "approverGroups": [world.approvers_group]
+        })),
+    )
+    .await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let (status, request) = call(
+        api,
+        "POST",
+        "/api/requests",
+        &world.alice,
+        Some(json!({
+            "accountId": world.account_id,
+            "permissionSetArn": world.permission_set_arn,
+            "durationMinutes": 60,
+            "justification": "rotate the database credentials",
+            "ticketNo": "CHG-2"
+        })),
+    )
+    .await;
+    assert!(status == 200 || status == 201, "{status} {request}");
+    let id = request["id"].as_str().unwrap().to_owned();
+    step(
+        team,
+        StepFunction::Approval,
+        json!({ "step": "awaitDecision", "requestId": id, "taskToken": "token" }),
+    )
+    .await;
+    let (status, approved) = call(
+        api,
+        "POST",
+        &format!("/api/requests/{id}/approve"),
+        &world.bob,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    for name in ["schedule", "grant", "scheduleEnd"] {
+        step(
+            team,
+            StepFunction::Grant,
+            json!({ "step": name, "requestId": id }),
+        )
+        .await;
+    }
+    assert!(assignments(world).await.contains(&world.alice));
+    let (status, ended) = call(
+        api,
+        "POST",
+        &format!("/api/requests/{id}/revoke"),
+        &world.alice,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{ended}");
+    step(
+        team,
+        StepFunction::Revoke,
+        json!({ "step": "revoke", "requestId": id }),
+    )
+    .await;
+    assert!(!assignments(world).await.contains(&world.alice));
+}
+
+fn only(run: &SweepRun, kind: FindingKind) -> &Finding {
+    let found: Vec<&Finding> = run.of(kind).collect();
+    assert_eq!(found.len(), 1, "one {kind:?} finding: {:#?}", run.findings);
+    found[0]
+}
+
+#[tokio::test]
+async fn the_sweep_removes_a_leaked_assignment_and_only_reports_one_made_outside_team() {
+    let moto = Moto::start();
+    let mut world = world(&moto).await;
+    // The function's own settings, as the template sets them for team-sweep.
+    world
+        .env
+        .insert("TEAM_SWEEP_GRACE_SECONDS", "300".to_owned());
+    world.env.insert("TEAM_SWEEP_LEAKS", "remove".to_owned());
+    world
+        .env
+        .insert("TEAM_SWEEP_LIST_CALLS_PER_SECOND", "5".to_owned());
+    let config = Config::from_source(&|name: &str| world.env.get(name).cloned()).unwrap();
+    assert_eq!(config.sweep.leaks, LeakMode::Remove);
+    let mut ports = team_lambda::wire::ports(&config, &world.sdk);
+    ports.organization = Arc::new(OnePermissionSet {
+        organization: ports.organization,
+    });
+    let team = team_core::Team::new(ports);
+    let api = team_lambda::http::api_router(team.clone());
+
+    // GIVEN a session TEAM-rs granted and removed (its lease remains, without holders)...
+    a_session_granted_and_ended(&api, &team, &world).await;
+    // ... the same assignment made again behind TEAM-rs's back (a leak: TEAM-rs made it
+    // once, no live request holds it), and one for bob, who never asked (drift).
+    assign_by_hand(&world, &world.alice).await;
+    assign_by_hand(&world, &world.bob).await;
+
+    // WHEN the reconciler runs in report mode
+    let report = SweepConfig {
+        leaks: LeakMode::Report,
+        ..config.sweep
+    };
+    let reported = sweep::handle_sweep(&team, report).await;
+    // THEN it lists both and touches neither.
+    assert!(reported.errors.is_empty(), "{:?}", reported.errors);
+    assert_eq!(reported.counts.pairs, 1, "the one managed pair");
+    assert_eq!(reported.counts.assignments, 2);
+    let leak = only(&reported, FindingKind::Leaked);
+    assert_eq!(leak.action, FindingAction::Reported);
+    assert_eq!(
+        leak.principal,
+        Some(Principal::User(UserId::parse(&world.alice).unwrap()))
+    );
+    let now = assignments(&world).await;
+    assert!(
+        now.contains(&world.alice) && now.contains(&world.bob),
+        "{now:?}"
+    );
+    let metrics = sweep::emf_document(&reported, "team-sweep");
+    assert_eq!(metrics["SweepLeaksReported"], 1);
+    assert_eq!(metrics["SweepLeaksRemoved"], 0);
+
+    // WHEN it runs with the function's configuration (leaks removed)
+    let run = sweep::handle_sweep(&team, config.sweep).await;
+    // THEN alice's leaked assignment is gone, and bob's is only reported as drift.
+    assert!(run.errors.is_empty(), "{:?}", run.errors);
+    let leak = only(&run, FindingKind::Leaked);
+    assert_eq!(leak.action, FindingAction::Removed, "{leak:?}");
+    assert_eq!(leak.account_id.as_ref().unwrap().as_str(), world.account_id);
+    assert_eq!(
+        leak.permission_set_arn.as_ref().unwrap().as_str(),
+        world.permission_set_arn
+    );
+    let drift = only(&run, FindingKind::Drift);
+    assert_eq!(drift.action, FindingAction::Reported);
+    assert_eq!(
+        drift.principal,
+        Some(Principal::User(UserId::parse(&world.bob).unwrap()))
+    );
+    assert_eq!(run.findings.len(), 2, "{:#?}", run.findings);
+    assert_eq!(assignments(&world).await, [world.bob.clone()]);
+    // Its metrics say so.
+    let metrics = sweep::emf_document(&run, "team-sweep");
+    assert_eq!(metrics["SweepLeaksRemoved"], 1);
+    assert_eq!(metrics["SweepDrift"], 1);
+    assert_eq!(metrics["SweepFailures"], 0);
+    assert_eq!(metrics["SweepRedriven"], 0);
+
+    // The runs are in the sweep log in DynamoDB, newest first...
+    let log = DynamoSweepLog::new(aws_sdk_dynamodb::Client::new(&world.sdk), "team-requests");
+    let runs = log.recent(10).await.unwrap();
+    assert_eq!(runs, [run.clone(), reported.clone()]);
+    assert_eq!(log.recent(1).await.unwrap(), std::slice::from_ref(&run));
+    // ... which admins read through the API.
+    let (status, listed) = call(&api, "GET", "/api/admin/sweeps", &world.carol, None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+    assert_eq!(listed[0]["findings"].as_array().unwrap().len(), 2);
+
+    // A second sweep finds the leak gone: only the drift is left.
+    let again = sweep::handle_sweep(&team, config.sweep).await;
+    assert_eq!(again.of(FindingKind::Leaked).count(), 0, "{again:#?}");
+    assert_eq!(again.of(FindingKind::Drift).count(), 1);
 }
