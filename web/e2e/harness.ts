@@ -82,15 +82,22 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface Server {
   baseUrl: string;
   stop: () => Promise<void>;
+  /** Whether this harness started teamd (false with E2E_BASE_URL): its flags are known. */
+  managed: boolean;
 }
 
-export async function startServer(): Promise<Server> {
+export interface ServerOptions {
+  /** More teamd flags, e.g. `['--sweep-interval', '3']`. */
+  extraArgs?: string[];
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<Server> {
   mkdirSync(ARTIFACTS, { recursive: true });
   ensureWebBuilt();
   const external = process.env.E2E_BASE_URL;
   if (external) {
     // An already running teamd (serving this web/dist), e.g. while developing.
-    return { baseUrl: external.replace(/\/+$/, ''), stop: async () => undefined };
+    return { baseUrl: external.replace(/\/+$/, ''), stop: async () => undefined, managed: false };
   }
   const bin = teamdBinary();
   const port = await freePort();
@@ -98,7 +105,17 @@ export async function startServer(): Promise<Server> {
   const log = createWriteStream(join(ARTIFACTS, 'teamd.log'));
   const child: ChildProcess = spawn(
     bin,
-    ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--settle-ms', '200', '--web-dir', DIST_DIR],
+    [
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--data-dir',
+      dataDir,
+      '--settle-ms',
+      '200',
+      '--web-dir',
+      DIST_DIR,
+      ...(options.extraArgs ?? []),
+    ],
     { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.pipe(log);
@@ -120,7 +137,7 @@ export async function startServer(): Promise<Server> {
     if (exited) throw new Error(`teamd exited at start; see ${join(ARTIFACTS, 'teamd.log')}`);
     try {
       const r = await fetch(`${baseUrl}/api/openapi.json`);
-      if (r.ok) return { baseUrl, stop };
+      if (r.ok) return { baseUrl, stop, managed: true };
     } catch {
       // not listening yet
     }
@@ -167,6 +184,56 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await sleep(everyMs);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** The fields of an access request the set-up helpers read. */
+export interface RequestSummary {
+  id: string;
+  status: string;
+}
+
+/** Submits a request through the API (set-up); `startTime` absent means now. */
+export async function submitViaApi(
+  baseUrl: string,
+  token: string,
+  body: { accountId: string; permissionSetArn: string; durationMinutes: number; justification: string; ticketNo?: string },
+): Promise<RequestSummary> {
+  return api<RequestSummary>(baseUrl, token, 'POST', '/api/requests', body);
+}
+
+/** Polls `GET /api/requests/{id}` until its status is `status`. */
+export async function waitForRequestStatus(
+  baseUrl: string,
+  token: string,
+  id: string,
+  status: string,
+  timeoutMs = 30_000,
+): Promise<RequestSummary> {
+  let seen = '';
+  try {
+    return await waitFor(`request ${id} to be ${status}`, async () => {
+      const r = await api<RequestSummary>(baseUrl, token, 'GET', `/api/requests/${encodeURIComponent(id)}`);
+      seen = r.status;
+      return r.status === status ? r : null;
+    }, timeoutMs);
+  } catch (err) {
+    throw new Error(`${String(err)} (last seen: ${seen || 'nothing'})`);
+  }
+}
+
+/** An account assignment of the simulated Identity Center (`GET /api/local/assignments`). */
+export interface LocalAssignment {
+  userId: string;
+  accountId: string;
+  permissionSetArn: string;
+}
+
+/** Whether the simulated Identity Center holds this assignment now. */
+export async function hasAssignment(baseUrl: string, a: LocalAssignment): Promise<boolean> {
+  const { items } = await api<{ items: LocalAssignment[] }>(baseUrl, null, 'GET', '/api/local/assignments');
+  return items.some(
+    (x) => x.userId === a.userId && x.accountId === a.accountId && x.permissionSetArn === a.permissionSetArn,
+  );
 }
 
 let shotSeq = 0;

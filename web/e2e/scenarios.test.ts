@@ -10,12 +10,16 @@ import {
   badgeStatus,
   byTestId,
   choose,
+  hasAssignment,
   launchBrowser,
   login,
   shot,
   signIn,
   startServer,
+  submitViaApi,
   waitFor,
+  waitForRequestStatus,
+  type LocalAssignment,
   type Server,
 } from './harness.ts';
 
@@ -35,6 +39,9 @@ interface Target {
   account: EligibleAccount;
   ps: Entitlement;
 }
+
+/** A short reconciler interval, so that scenario 10 sees a run (teamd's default is 60 s). */
+const SWEEP_INTERVAL_S = 3;
 
 let server: Server;
 let browser: Browser;
@@ -84,6 +91,38 @@ async function confirmAction(page: Page, comment?: string): Promise<void> {
   await byTestId(page, 'action-done').waitFor();
 }
 
+/** Submits a request of alice's through the API (set-up); returns its id. */
+async function submitAsAlice(t: Target, justification: string): Promise<string> {
+  const token = await login(server.baseUrl, 'alice');
+  const r = await submitViaApi(server.baseUrl, token, {
+    accountId: t.account.accountId,
+    permissionSetArn: t.ps.permissionSetArn,
+    durationMinutes: 60,
+    justification,
+    ticketNo: t.ps.ticketRequired ? 'INC-4242' : undefined,
+  });
+  return r.id;
+}
+
+/**
+ * A running session of alice's set up through the API: on `t` when it needs no
+ * approval, else approved by bob. Returns the request id once it is in progress.
+ */
+async function runningSessionOfAlice(t: Target, justification: string): Promise<string> {
+  const id = await submitAsAlice(t, justification);
+  if (t.ps.approvalRequired) {
+    const bob = await login(server.baseUrl, 'bob');
+    await api(server.baseUrl, bob, 'POST', `/api/requests/${encodeURIComponent(id)}/approve`, { comment: 'e2e set-up' });
+  }
+  await waitForRequestStatus(server.baseUrl, await login(server.baseUrl, 'alice'), id, 'in progress');
+  return id;
+}
+
+async function userId(username: string): Promise<string> {
+  const me = await api<{ user: { id: string } }>(server.baseUrl, await login(server.baseUrl, username), 'GET', '/api/me');
+  return me.user.id;
+}
+
 /** Reloads `path` until the badge `testId` shows `status`. */
 async function waitForStatus(page: Page, path: string, testId: string, status: string, timeoutMs = 30_000): Promise<void> {
   await waitFor(
@@ -105,7 +144,7 @@ async function waitForStatus(page: Page, path: string, testId: string, status: s
 
 describe('TEAM-rs web UI', { timeout: 600_000 }, () => {
   before(async () => {
-    server = await startServer();
+    server = await startServer({ extraArgs: ['--sweep-interval', String(SWEEP_INTERVAL_S)] });
     browser = await launchBrowser();
     const alice = await login(server.baseUrl, 'alice');
     const elig = await api<{ accounts: EligibleAccount[] }>(server.baseUrl, alice, 'GET', '/api/eligibility');
@@ -375,5 +414,136 @@ describe('TEAM-rs web UI', { timeout: 600_000 }, () => {
     await bob.getByRole('button', { name: /Bob/ }).first().click();
     await bob.getByRole('menuitem', { name: 'Sign out' }).click();
     await byTestId(bob, 'local-twin-warning').waitFor();
+  });
+
+  test('9: carol revokes alice\'s running session as a TEAM admin', async () => {
+    // GIVEN a workload session of alice's, approved by bob, running with its assignment in place
+    const id = await runningSessionOfAlice(workload, 'e2e: a session the admin revokes');
+    const assignment: LocalAssignment = {
+      userId: await userId('alice'),
+      accountId: workload.account.accountId,
+      permissionSetArn: workload.ps.permissionSetArn,
+    };
+    await waitFor('alice\'s assignment to exist', () => hasAssignment(server.baseUrl, assignment));
+
+    // WHEN carol (admin, neither requester nor approver) opens it
+    const carol = await open('carol', `/requests/${encodeURIComponent(id)}`);
+    await byTestId(carol, 'admin-revoke').waitFor();
+    assert.equal(await badgeStatus(carol, 'detail-status'), 'in progress');
+    assert.equal(await byTestId(carol, 'approve').count(), 0, 'carol may not decide on it');
+    await shot(carol, 'admin-revoke-detail');
+
+    // THEN "Revoke (admin)" asks for a comment: the button waits until one is typed
+    await byTestId(carol, 'admin-revoke').click();
+    const modal = byTestId(carol, 'action-modal');
+    const confirm = modal.locator('[data-testid="action-confirm"]');
+    await confirm.waitFor();
+    assert.match((await modal.textContent()) ?? '', /Revoke access \(admin\)/);
+    assert.ok(await confirm.isDisabled(), 'confirm is disabled with no comment');
+    const comment = carol.locator('[data-testid="comment-input"] textarea');
+    await comment.fill('   ');
+    assert.ok(await confirm.isDisabled(), 'confirm is disabled with a blank comment');
+    await shot(carol, 'admin-revoke-modal-no-comment');
+    await comment.fill('e2e: incident 42, access withdrawn');
+    await waitFor('the confirm button to be enabled', async () => !(await confirm.isDisabled()));
+    await shot(carol, 'admin-revoke-modal-comment');
+
+    // WHEN she confirms
+    await confirm.click();
+    await byTestId(carol, 'action-done').waitFor();
+
+    // THEN the page shows it revoked and the trail names her as the admin who revoked it
+    await waitFor('revoked on the detail page', async () => (await badgeStatus(carol, 'detail-status')) === 'revoked');
+    const revokedRow = byTestId(carol, 'timeline').locator('tr', { has: carol.locator('[data-testid="event-revoked"]') });
+    await revokedRow.first().waitFor();
+    const rowText = (await revokedRow.first().textContent()) ?? '';
+    assert.match(rowText, /carol/, 'the revoke event names carol');
+    assert.match(rowText, /TEAM admin/, 'the revoke event says it was an admin revoke');
+    assert.match(await byTestId(carol, 'detail-closed').textContent() ?? '', /carol.*incident 42/);
+    await shot(carol, 'admin-revoke-done');
+
+    // AND alice's assignment is removed from Identity Center, which the trail then shows
+    await waitFor('alice\'s assignment to be removed', async () => !(await hasAssignment(server.baseUrl, assignment)));
+    await waitFor('the access-removed event', async () => {
+      await carol.reload();
+      await byTestId(carol, 'detail-status').waitFor();
+      await carol.waitForLoadState('networkidle');
+      return (await byTestId(carol, 'event-access-removed').count()) > 0;
+    });
+    assert.equal(await badgeStatus(carol, 'detail-status'), 'revoked');
+    await shot(carol, 'admin-revoke-access-removed');
+  });
+
+  test('10: carol revokes all of alice\'s access; dave opens the Reconciler page', async () => {
+    // GIVEN alice has a running session and a request waiting for approval
+    const running = await runningSessionOfAlice(sandbox ?? workload, 'e2e: running when the kill switch is pulled');
+    const pending = await submitAsAlice(workload, 'e2e: pending when the kill switch is pulled');
+    const aliceToken = await login(server.baseUrl, 'alice');
+    await waitForRequestStatus(server.baseUrl, aliceToken, pending, 'pending');
+
+    // WHEN carol opens "Revoke all access" from the navigation and picks alice
+    const carol = await open('carol', '/admin/eligibility');
+    await carol.getByRole('link', { name: 'Revoke all access', exact: true }).click();
+    await byTestId(carol, 'revoke-all-form').waitFor();
+    await carol.waitForLoadState('networkidle');
+    await shot(carol, 'revoke-all-empty');
+    const user = byTestId(carol, 'revoke-all-user').locator('input').first();
+    await user.fill('ali');
+    await carol.getByRole('option', { name: /Alice Developer/ }).first().click();
+    await waitFor('alice as the target', async () =>
+      /alice · Alice Developer/.test((await byTestId(carol, 'revoke-all-target').textContent()) ?? ''),
+    );
+    await carol.locator('[data-testid="revoke-all-comment"] textarea').fill('e2e: laptop stolen, incident 43');
+    await shot(carol, 'revoke-all-filled');
+
+    // AND confirms in the modal
+    await byTestId(carol, 'revoke-all-submit').click();
+    const modal = byTestId(carol, 'revoke-all-modal');
+    await modal.locator('[data-testid="revoke-all-confirm"]').waitFor();
+    assert.match((await modal.textContent()) ?? '', /Revoke all access of alice\?/);
+    assert.match((await modal.textContent()) ?? '', /laptop stolen, incident 43/);
+    await shot(carol, 'revoke-all-modal');
+    await byTestId(carol, 'revoke-all-confirm').click();
+
+    // THEN the result lists her running session as revoked and her pending request as cancelled
+    await byTestId(carol, 'revoke-all-result').waitFor();
+    await byTestId(carol, 'revoke-all-done').waitFor();
+    const outcome = (id: string) => byTestId(carol, `revoke-all-outcome-${id}`);
+    await outcome(running).waitFor();
+    assert.equal(await outcome(running).getAttribute('data-outcome'), 'revoked');
+    assert.equal(await outcome(pending).getAttribute('data-outcome'), 'cancelled');
+    assert.equal((await byTestId(carol, 'revoke-all-failed').textContent())?.replace(/\D/g, ''), '0');
+    assert.equal(await modal.count(), 0, 'the modal is closed');
+    await shot(carol, 'revoke-all-result');
+    await waitForRequestStatus(server.baseUrl, aliceToken, running, 'revoked');
+    await waitForRequestStatus(server.baseUrl, aliceToken, pending, 'cancelled');
+
+    // WHEN dave (auditor) opens the Reconciler page from the navigation
+    const dave = await open('dave', '/audit');
+    await dave.getByRole('link', { name: 'Reconciler', exact: true }).click();
+    await dave.waitForURL(/\/admin\/sweeps$/);
+    await byTestId(dave, 'sweep-summary').waitFor();
+    await dave.waitForLoadState('networkidle');
+
+    // THEN it loads; with a managed teamd sweeping every few seconds a run shows up
+    assert.equal(await byTestId(dave, 'load-error').count(), 0, 'the reconciler page loads without errors');
+    assert.equal(await byTestId(dave, 'forbidden').count(), 0, 'an auditor may see the reconciler');
+    if (server.managed) {
+      await waitFor(
+        'a reconciler run',
+        async () => {
+          if ((await byTestId(dave, 'sweep-summary-text').count()) > 0) return true;
+          await byTestId(dave, 'sweeps-refresh').click();
+          await dave.waitForLoadState('networkidle');
+          return (await byTestId(dave, 'sweep-summary-text').count()) > 0;
+        },
+        30_000,
+        1_000,
+      );
+      await byTestId(dave, 'sweep-started').waitFor();
+      assert.match((await byTestId(dave, 'sweep-count-pairs').textContent()) ?? '', /\d/);
+    }
+    await byTestId(dave, 'sweep-findings').waitFor();
+    await shot(dave, 'reconciler');
   });
 });

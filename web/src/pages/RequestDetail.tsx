@@ -277,7 +277,7 @@ function RequestView({ id }: { id: string }) {
               ),
             },
             { id: 'actor', header: 'By', cell: (e) => <UserName user={e.actor} /> },
-            { id: 'status', header: 'Status after', cell: (e) => <StatusBadge status={e.status} /> },
+            { id: 'status', header: 'Status after', minWidth: 130, cell: (e) => <StatusBadge status={e.status} /> },
             { id: 'message', header: 'What happened', cell: (e) => e.message },
           ]}
           wrapLines
