@@ -1,5 +1,5 @@
 # TEAM-rs: the two commands of the README are `make run` and `make test`.
-.PHONY: run test tools fmt lint infra-lint infra-test unit e2e web web-check web-e2e bench build deploy publish-web
+.PHONY: run test tools fmt lint infra-lint infra-test unit e2e soak soak-short web web-check web-e2e bench build deploy publish-web
 
 CARGO ?= cargo
 LAMBDAS := team-request team-approval team-admin team-audit team-grant team-revoke team-notify team-token team-sweep
@@ -11,7 +11,7 @@ run: web
 	$(CARGO) run -p teamd -- --data-dir .teamd
 
 ## Every check and every test (what CI runs)
-test: tools fmt lint infra-lint infra-test unit e2e web-check web-e2e
+test: tools fmt lint infra-lint infra-test unit e2e soak-short web-check web-e2e
 
 ## Installs what the tests need and the machine lacks (Chromium from Debian)
 tools:
@@ -37,6 +37,20 @@ unit:
 e2e:
 	$(CARGO) build -p teamd --locked
 	tests/e2e/walkthrough.sh "$(TEAMD)"
+
+## The chaos soak in full: random lifecycles against a real teamd that is killed and fed
+## Identity Center faults, checked from the outside (tests/src/soak). Tune it with
+## SOAK_LIFECYCLES, SOAK_RESTARTS, SOAK_CONCURRENCY, SOAK_DURATION_SECS, SOAK_SEED.
+soak:
+	$(CARGO) build -p teamd --locked
+	$(CARGO) run -p team-tests --bin soak --locked -- --teamd "$(TEAMD)"
+
+SOAK_SHORT_ARGS ?= --duration-secs 170 --lifecycles 400 --concurrency 16 --restarts 4
+
+## The chaos soak for under three minutes (part of make test); SOAK_SEED=N repeats a run
+soak-short:
+	$(CARGO) build -p teamd --locked
+	$(CARGO) run -p team-tests --bin soak --locked -- --teamd "$(TEAMD)" $(SOAK_SHORT_ARGS)
 
 ## Builds the web UI into web/dist, which teamd serves
 web:

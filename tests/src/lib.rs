@@ -316,3 +316,5 @@ impl Harness {
             .collect()
     }
 }
+
+pub mod soak;
