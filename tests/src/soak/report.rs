@@ -98,7 +98,8 @@ pub(super) fn render(world: &World, verdict: &Verdict) -> (bool, String) {
     for v in &verdict.violations {
         by_inv.entry(v.invariant).or_default().push(&v.detail);
     }
-    let green = verdict.violations.is_empty();
+    let green = verdict.violations.is_empty()
+        && (world.cfg.allow_lost_events || verdict.lost_events.is_empty());
 
     let mut rows: Vec<(String, String)> = vec![
         (
@@ -197,11 +198,30 @@ pub(super) fn render(world: &World, verdict: &Verdict) -> (bool, String) {
         }
     }
     rows.push((
+        "audit events lost at a kill".into(),
+        format!(
+            "{}{}",
+            verdict.lost_events.len(),
+            if world.cfg.allow_lost_events {
+                " (known defect, allowed by --allow-lost-events)"
+            } else {
+                ""
+            }
+        ),
+    ));
+    for detail in verdict.lost_events.iter().take(EXAMPLES) {
+        rows.push(("  e.g.".into(), detail.clone()));
+    }
+    rows.push((
         "verdict".into(),
         if green {
             "GREEN: access never outlived its window".into()
         } else {
-            format!("RED: {} violations", verdict.violations.len())
+            format!(
+                "RED: {} violations, {} lost audit events",
+                verdict.violations.len(),
+                verdict.lost_events.len()
+            )
         },
     ));
 
