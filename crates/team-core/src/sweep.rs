@@ -336,8 +336,14 @@ impl Team {
             };
             tracing::warn!(request_id = %request.id, kind = ?finding.kind, action = ?finding.action,
                 detail = %finding.detail, "sweep re-drove a request");
+            // The event carries the status after the re-drive, not the one read before it,
+            // so the trail stays a path through the transition table.
+            let after = match self.ports.requests.get(&request.id).await {
+                Ok(Some(fresh)) => fresh,
+                _ => request.clone(),
+            };
             self.record(
-                &request,
+                &after,
                 EventKind::Swept,
                 None,
                 format!(

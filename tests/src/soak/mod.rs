@@ -423,7 +423,14 @@ pub async fn run(cfg: Config) -> i32 {
         eprintln!("soak: cannot create {}: {e}", dir.display());
         return 2;
     }
-    let outcome = run_in(cfg.clone(), dir.clone()).await;
+    let outcome = tokio::select! {
+        outcome = run_in(cfg.clone(), dir.clone()) => outcome,
+        signal = interrupted() => {
+            process::kill_current();
+            eprintln!("soak: {signal}: teamd killed; data directory and teamd.log kept in {}", dir.display());
+            return 130;
+        }
+    };
     match outcome {
         Ok(green) => {
             if green && !cfg.keep_data {
@@ -445,6 +452,22 @@ pub async fn run(cfg: Config) -> i32 {
             2
         }
     }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, naming it.
+async fn interrupted() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return "interrupted",
+                _ = term.recv() => return "terminated",
+            }
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "interrupted"
 }
 
 async fn run_in(cfg: Config, dir: PathBuf) -> Result<bool, String> {

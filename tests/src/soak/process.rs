@@ -6,6 +6,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -46,6 +47,21 @@ pub struct Teamd {
     /// Serializes kills, restarts and exit checks.
     cycle: tokio::sync::Mutex<OffsetDateTime>,
     restarts: Mutex<Vec<Restart>>,
+}
+
+/// The process id of the running teamd child (0: none), for [`kill_current`].
+static CURRENT: AtomicU32 = AtomicU32::new(0);
+
+/// SIGKILLs the running teamd child, if any: for when the soak itself is interrupted
+/// (its own cleanup does not run then).
+pub fn kill_current() {
+    let pid = CURRENT.swap(0, Ordering::SeqCst);
+    if pid != 0 {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .stdin(Stdio::null())
+            .status();
+    }
 }
 
 /// Whether `teamd --help` lists `flag`.
@@ -109,6 +125,7 @@ impl Teamd {
             .stderr(Stdio::from(err))
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
+        CURRENT.store(child.id(), Ordering::SeqCst);
         *lock(&self.child) = Some(child);
         Ok(())
     }
@@ -154,6 +171,7 @@ impl Teamd {
         let mut last_alive = self.cycle.lock().await;
         let down = OffsetDateTime::now_utc();
         if let Some(mut child) = lock(&self.child).take() {
+            CURRENT.store(0, Ordering::SeqCst);
             // SIGKILL on Unix.
             let _ = child.kill();
             let _ = child.wait();
@@ -174,6 +192,7 @@ impl Teamd {
             let mut child = lock(&self.child);
             match child.as_mut().map(Child::try_wait) {
                 Some(Ok(Some(status))) => {
+                    CURRENT.store(0, Ordering::SeqCst);
                     *child = None;
                     Some(status.code().or_else(|| signal_of(&status)))
                 }
@@ -205,6 +224,7 @@ impl Teamd {
     /// Stops teamd for good (SIGKILL: its data directory is about to be removed).
     pub fn stop(&self) {
         if let Some(mut child) = lock(&self.child).take() {
+            CURRENT.store(0, Ordering::SeqCst);
             let _ = child.kill();
             let _ = child.wait();
         }
