@@ -860,26 +860,16 @@ impl Team {
         let user = UserId::parse(user_id.trim())
             .map_err(|_| TeamError::NotFound(format!("user {user_id} not found")))?;
         let comment = parse_comment(comment, true)?;
-        let mut query = RequestQuery {
-            requester: Some(user.clone()),
-            statuses: vec![
-                Status::Pending,
-                Status::Approved,
-                Status::Scheduled,
-                Status::InProgress,
-            ],
-            limit: MAX_PAGE,
-            ..RequestQuery::default()
-        };
-        let mut open = Vec::new();
-        loop {
-            let page = self.ports.requests.query(&query).await?;
-            open.extend(page.items.into_iter().map(|r| r.id));
-            match page.next_token {
-                Some(token) => query.next_token = Some(token),
-                None => break,
-            }
-        }
+        let open: Vec<RequestId> = self
+            .every_request(RequestQuery {
+                requester: Some(user.clone()),
+                statuses: crate::sweep::OPEN.to_vec(),
+                ..RequestQuery::default()
+            })
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
         let mut outcome = RevokeAll {
             user_id: user.clone(),
             revoked: Vec::new(),

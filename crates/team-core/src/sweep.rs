@@ -30,6 +30,14 @@ use crate::request::{AccessRequest, Assignment, EventKind, Status};
 use crate::service::{Caller, MAX_PAGE, Team};
 use crate::steps::StepInput;
 
+/// The statuses of a request that can still grant or hold access.
+pub(crate) const OPEN: [Status; 4] = [
+    Status::Pending,
+    Status::Approved,
+    Status::Scheduled,
+    Status::InProgress,
+];
+
 /// What the reconciler does with an assignment TEAM-rs made that no live request holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -280,12 +288,12 @@ impl Team {
             .await
     }
 
-    async fn open_requests(&self, statuses: Vec<Status>) -> TeamResult<Vec<AccessRequest>> {
-        let mut query = RequestQuery {
-            statuses,
-            limit: MAX_PAGE,
-            ..RequestQuery::default()
-        };
+    /// Every request `query` matches, page after page (its `limit` is the page size).
+    pub(crate) async fn every_request(
+        &self,
+        mut query: RequestQuery,
+    ) -> TeamResult<Vec<AccessRequest>> {
+        query.limit = MAX_PAGE;
         let mut all = Vec::new();
         loop {
             let page = self.ports.requests.query(&query).await?;
@@ -299,12 +307,10 @@ impl Team {
 
     async fn sweep_overdue(&self, config: &SweepConfig, run: &mut SweepRun) -> TeamResult<()> {
         let open = self
-            .open_requests(vec![
-                Status::Pending,
-                Status::Approved,
-                Status::Scheduled,
-                Status::InProgress,
-            ])
+            .every_request(RequestQuery {
+                statuses: OPEN.to_vec(),
+                ..RequestQuery::default()
+            })
             .await?;
         run.counts.requests = open.len();
         let settings = self.ports.policies.settings().await?;
